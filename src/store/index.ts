@@ -1,0 +1,2 @@
+// The store's public face.
+export * from './series.js';
