@@ -1,2 +1,3 @@
 // The store's public face.
 export * from './series.js';
+export { migrate, MigrationError } from './migrate.js';
