@@ -12,3 +12,5 @@ export type {
   QubitCalibration,
   SubmitOptions,
 } from './types.js';
+export { CalibrationFormatError, readIbmCalibration } from './ibm/calibration.js';
+export type { CalibrationIssue } from './ibm/calibration.js';
