@@ -5,3 +5,4 @@ export { evalExpr, freeSymbols, substitute, sym, UnboundParameterError } from '.
 export type { BinaryOp, Expr, Param, UnaryFn } from './expr.js';
 export { adjoint, composeUnitary, controlled, DIRECTIVES, embed, GATES, gateSpec, identity, matmul, matrixDim, matrixFrom } from './gates.js';
 export type { GateSpec, Matrix } from './gates.js';
+export * from './transpile/index.js';

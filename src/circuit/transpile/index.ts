@@ -1,0 +1,114 @@
+// Transpilation for devices: lowering to cx + one-qubit gates, initial layout on good qubits, SABRE routing,
+// basis translation. Pure: it takes plain inputs (basis, directed coupling map, error scores), not device types.
+import { Circuit, type Instruction } from '../ir.js';
+import { translateToBasis } from './basis.js';
+import { couplingGraph, type ErrorScores, initialLayout } from './layout.js';
+import { sabreRoute } from './sabre.js';
+import { lowerInstruction, TranspileError } from './synth.js';
+
+export { bestRegion, couplingGraph, initialLayout } from './layout.js';
+export type { CouplingGraph, ErrorScores } from './layout.js';
+export { sabreRoute } from './sabre.js';
+export type { RoutingResult } from './sabre.js';
+export { TranspileError, wrapAngle, zsxSequence, zyz } from './synth.js';
+
+/** What a circuit is transpiled for. */
+export interface TranspileTarget {
+  /** Physical qubits of the device. */
+  readonly numQubits: number;
+  readonly basisGates: readonly string[];
+  /** Directed [control, target] pairs; undefined means all-to-all. */
+  readonly couplingMap?: ReadonlyArray<readonly [number, number]>;
+  /** Per physical qubit error score (lower is better), e.g. readout error plus one-qubit gate error. */
+  readonly qubitError?: readonly number[];
+  /** Per undirected edge `${min}_${max}` error score, e.g. the two-qubit gate error. */
+  readonly edgeError?: ReadonlyMap<string, number>;
+  /** Seed for SABRE's tie-breaking (default 0); same seed, same circuit. */
+  readonly seed?: number;
+  /** Fixed logical -> physical layout instead of the calibration-aware one. */
+  readonly initialLayout?: readonly number[];
+}
+
+/** A transpiled circuit (on the device's physical qubits, same classical bits) with its layouts and figures. */
+export interface TranspileResult {
+  readonly circuit: Circuit;
+  /** logical qubit -> physical qubit before the first gate. */
+  readonly initialLayout: readonly number[];
+  /** logical qubit -> physical qubit after the last gate (SWAPs move qubits). */
+  readonly finalLayout: readonly number[];
+  readonly depth: number;
+  readonly twoQubitCount: number;
+  readonly swapCount: number;
+}
+
+/** Depth as Qiskit counts it: barriers excluded, measurements and conditions occupy their clbits. */
+export function circuitDepth(circuit: Circuit): number {
+  const level = new Int32Array(circuit.numQubits + circuit.numClbits);
+  let depth = 0;
+  for (const inst of circuit.instructions) {
+    if (inst.name === 'barrier') continue;
+    const wires = [...inst.qubits, ...inst.clbits.map((c) => circuit.numQubits + c)];
+    if (inst.condition) for (const c of inst.condition.clbits) wires.push(circuit.numQubits + c);
+    let l = 0;
+    for (const w of wires) l = Math.max(l, level[w]);
+    l++;
+    for (const w of wires) level[w] = l;
+    depth = Math.max(depth, l);
+  }
+  return depth;
+}
+
+/** Gates acting on exactly two qubits. */
+export function twoQubitGateCount(circuit: Circuit): number {
+  let n = 0;
+  for (const inst of circuit.instructions) if (inst.qubits.length === 2 && Circuit.isGate(inst)) n++;
+  return n;
+}
+
+/**
+ * Transpiles `circuit` (parameters bound) for a device: every two-qubit gate ends on a coupled pair, in the
+ * device's direction, and every gate is in `basisGates`.
+ * @example
+ *   const r = transpile(ghz, { numQubits: 5, basisGates: ['rz', 'sx', 'x', 'cx'], couplingMap: [[0, 1], [1, 0], [1, 2]] });
+ */
+export function transpile(circuit: Circuit, target: TranspileTarget): TranspileResult {
+  if (circuit.numQubits > target.numQubits)
+    throw new TranspileError(
+      'too_many_qubits',
+      `the circuit has ${circuit.numQubits} qubits; the device has ${target.numQubits}`,
+    );
+  const lowered: Instruction[] = [];
+  for (const inst of circuit.instructions) lowerInstruction(inst, (i) => lowered.push(i));
+  const graph = couplingGraph(target.numQubits, target.couplingMap);
+  const interactions: Array<[number, number]> = [];
+  for (const inst of lowered)
+    if (inst.qubits.length === 2 && inst.name !== 'barrier')
+      interactions.push([inst.qubits[0], inst.qubits[1]]);
+  const scores: ErrorScores = { qubitError: target.qubitError, edgeError: target.edgeError };
+  let layout: number[];
+  if (target.initialLayout) {
+    layout = [...target.initialLayout];
+    const ok =
+      layout.length === circuit.numQubits &&
+      new Set(layout).size === layout.length &&
+      layout.every((p) => Number.isInteger(p) && p >= 0 && p < target.numQubits);
+    if (!ok)
+      throw new TranspileError(
+        'layout_invalid',
+        `initialLayout must map ${circuit.numQubits} qubits to distinct physical qubits`,
+      );
+  } else layout = initialLayout(circuit.numQubits, interactions, graph, scores);
+  const routed = sabreRoute(lowered, circuit.numQubits, circuit.numClbits, graph, layout, target.seed ?? 0);
+  const translated = translateToBasis(routed.instructions, target.basisGates, graph);
+  const out = new Circuit(target.numQubits, 0, circuit.name);
+  for (const r of circuit.cregs) out.addCreg(r.name, r.size);
+  for (const inst of translated) out.append(inst);
+  return {
+    circuit: out,
+    initialLayout: layout,
+    finalLayout: routed.finalLayout,
+    depth: circuitDepth(out),
+    twoQubitCount: twoQubitGateCount(out),
+    swapCount: routed.swapCount,
+  };
+}
