@@ -1,0 +1,359 @@
+// Running circuits: the ideal fast path (one evolution, then sampling) and per-shot quantum trajectories.
+import type { Circuit } from '../circuit/index.js';
+import { type Op, compile, resolveCircuit } from './compile.js';
+import { SimulatorInputError } from './errors.js';
+import type { GateChannel, NoiseModel } from './noise.js';
+import { Rng, freshSeed } from './rng.js';
+import {
+  DEFAULT_MAX_STATE_BYTES,
+  allocState,
+  apply1,
+  applyControlled1,
+  applyDiagonal,
+  applyK,
+  applyMCX,
+  applyPermutation,
+  applySwap,
+  checkStateMemory,
+  collapse,
+  initZero,
+  probabilityOne,
+  scaleState,
+} from './statevector.js';
+
+/** Shots accepted when the caller gives no maximum of its own (a device passes its max_shots). */
+export const DEFAULT_MAX_SHOTS = 10_000_000;
+
+/** Options of simulate. */
+export interface SimulateOptions {
+  readonly shots: number;
+  /** Same seed, same counts. Without one a fresh seed is drawn and returned in the result. */
+  readonly seed?: number;
+  readonly noise?: NoiseModel;
+  readonly parameters?: Readonly<Record<string, number>>;
+  /** Upper bound on shots (a device's max_shots); DEFAULT_MAX_SHOTS when absent. */
+  readonly maxShots?: number;
+  /** Upper bound on the state vector's size in bytes; DEFAULT_MAX_STATE_BYTES when absent. */
+  readonly maxStateBytes?: number;
+}
+
+/** Counts keyed by bitstrings of all classical bits, highest clbit first (Qiskit's order, no spaces). */
+export interface SimulateResult {
+  readonly counts: Record<string, number>;
+  readonly shots: number;
+  readonly seed: number;
+  /** `ideal` when one evolution was sampled, `trajectories` when each shot ran on its own. */
+  readonly method: 'ideal' | 'trajectories';
+}
+
+/** Throws SimulatorInputError unless `shots` is a positive integer no larger than `maxShots`. */
+export function validateShots(shots: number, maxShots: number = DEFAULT_MAX_SHOTS): void {
+  if (typeof shots !== 'number' || !Number.isFinite(shots))
+    throw new SimulatorInputError('shots', `must be a number, got ${String(shots)}`);
+  if (!Number.isInteger(shots)) throw new SimulatorInputError('shots', `must be an integer, got ${shots}`);
+  if (shots <= 0) throw new SimulatorInputError('shots', `must be at least 1, got ${shots}`);
+  if (shots > maxShots)
+    throw new SimulatorInputError('shots', `${shots} is above the maximum of ${maxShots}`);
+}
+
+/**
+ * Runs `circuit` for `shots` shots and returns the counts.
+ * @example
+ *   simulate(new Circuit(2).h(0).cx(0, 1).measureAll(), { shots: 1000, seed: 7 }).counts // { '00': 503, '11': 497 }
+ */
+export function simulate(circuit: Circuit, options: SimulateOptions): SimulateResult {
+  validateShots(options.shots, options.maxShots);
+  if (options.seed !== undefined && !Number.isFinite(options.seed))
+    throw new SimulatorInputError('seed', `must be a finite number, got ${options.seed}`);
+  const n = circuit.numQubits;
+  checkStateMemory(n, options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES);
+  const seed = options.seed ?? freshSeed();
+  const ops = compile(circuit, { parameters: options.parameters, noise: options.noise });
+  const rng = new Rng(seed);
+  const numClbits = circuit.numClbits;
+  const ideal = options.noise === undefined && hasOnlyFinalMeasurements(ops);
+  const tally = ideal
+    ? sampleIdeal(ops, n, numClbits, options.shots, rng, options.maxStateBytes)
+    : runTrajectories(ops, n, numClbits, options.shots, rng, options.maxStateBytes);
+  const counts: Record<string, number> = {};
+  for (const [key, c] of tally) {
+    const bits = typeof key === 'number' ? key.toString(2).padStart(numClbits, '0') : key;
+    counts[numClbits === 0 ? '' : bits] = (counts[numClbits === 0 ? '' : bits] ?? 0) + c;
+  }
+  return { counts, shots: options.shots, seed, method: ideal ? 'ideal' : 'trajectories' };
+}
+
+/** True when nothing acts on a qubit after it is measured and there are no resets or conditions. */
+export function hasOnlyFinalMeasurements(ops: readonly Op[]): boolean {
+  const measured = new Set<number>();
+  for (const op of ops) {
+    if (op.condition !== undefined || op.kind === 'reset') return false;
+    if (op.kind === 'measure') {
+      measured.add(op.qubits[0]);
+      continue;
+    }
+    for (const q of op.qubits) if (measured.has(q)) return false;
+  }
+  return true;
+}
+
+/** Applies one unitary operation to `state`. Measure and reset are not handled here. */
+export function applyOp(state: Float64Array, n: number, op: Op, scratch: Float64Array): void {
+  switch (op.kind) {
+    case 'dense1':
+      apply1(state, n, op.qubits[0], op.m);
+      return;
+    case 'diag':
+      applyDiagonal(state, n, op.qubits, op.d);
+      return;
+    case 'dense':
+      applyK(state, n, op.qubits, op.m, scratch);
+      return;
+    case 'mcx':
+      applyMCX(state, n, op.controls, op.target);
+      return;
+    case 'mcu':
+      applyControlled1(state, n, op.controls, op.target, op.m);
+      return;
+    case 'swap':
+      applySwap(state, n, op.qubits[0], op.qubits[1]);
+      return;
+    case 'perm':
+      applyPermutation(state, n, op.qubits, op.perm, scratch);
+      return;
+    case 'phase':
+      scaleState(state, op.re, op.im);
+      return;
+    case 'measure':
+    case 'reset':
+      throw new Error(`applyOp: ${op.kind} is not unitary`);
+  }
+}
+
+/** Working memory for the widest gate of a circuit (dense and permutation gates gather into it). */
+export function scratchFor(ops: readonly Op[]): Float64Array {
+  let k = 1;
+  for (const op of ops) k = Math.max(k, op.qubits.length);
+  return new Float64Array(2 << k);
+}
+
+/** Evolves |0..0> through every unitary op (measurements skipped) into a new state vector. */
+export function evolve(ops: readonly Op[], n: number, maxStateBytes?: number): Float64Array {
+  const state = initZero(allocState(n, maxStateBytes));
+  const scratch = scratchFor(ops);
+  for (const op of ops) if (op.kind !== 'measure') applyOp(state, n, op, scratch);
+  return state;
+}
+
+/** Draws `shots` basis indices from |state|² in one sweep over sorted uniforms. Returns index -> count. */
+export function sampleIndices(state: Float64Array, shots: number, rng: Rng): Map<number, number> {
+  const u = new Float64Array(shots);
+  for (let s = 0; s < shots; s++) u[s] = rng.next();
+  u.sort();
+  const out = new Map<number, number>();
+  const dim = state.length / 2;
+  let cum = 0;
+  let i = 0;
+  let lastNonZero = 0;
+  let s = 0;
+  while (s < shots && i < dim) {
+    const p = state[2 * i] * state[2 * i] + state[2 * i + 1] * state[2 * i + 1];
+    if (p > 0) lastNonZero = i;
+    cum += p;
+    let c = 0;
+    while (s < shots && u[s] < cum) {
+      s++;
+      c++;
+    }
+    if (c > 0) out.set(i, (out.get(i) ?? 0) + c);
+    i++;
+  }
+  // Rounding can leave the cumulative sum a hair under 1: those draws go to the last non-zero state.
+  if (s < shots) out.set(lastNonZero, (out.get(lastNonZero) ?? 0) + shots - s);
+  return out;
+}
+
+function sampleIdeal(
+  ops: readonly Op[],
+  n: number,
+  numClbits: number,
+  shots: number,
+  rng: Rng,
+  maxStateBytes?: number,
+): Map<number | string, number> {
+  const state = evolve(ops, n, maxStateBytes);
+  const measures = ops.filter((o) => o.kind === 'measure') as Array<Extract<Op, { kind: 'measure' }>>;
+  const tally = new Map<number | string, number>();
+  const bits = new Uint8Array(Math.max(numClbits, 1));
+  for (const [idx, c] of sampleIndices(state, shots, rng)) {
+    bits.fill(0);
+    for (const m of measures) bits[m.clbit] = (idx >> m.qubits[0]) & 1;
+    const key = clbitKey(bits, numClbits);
+    tally.set(key, (tally.get(key) ?? 0) + c);
+  }
+  return tally;
+}
+
+/** A tally key: a number (clbit c weighs 2^c) when it fits in 52 bits, else the bitstring. */
+function clbitKey(bits: Uint8Array, numClbits: number): number | string {
+  if (numClbits <= 52) {
+    let v = 0;
+    for (let c = numClbits - 1; c >= 0; c--) v = v * 2 + bits[c];
+    return v;
+  }
+  let s = '';
+  for (let c = numClbits - 1; c >= 0; c--) s += bits[c];
+  return s;
+}
+
+const PAULI_X = new Float64Array([0, 0, 1, 0, 1, 0, 0, 0]);
+const PAULI_Y = new Float64Array([0, 0, 0, -1, 0, 1, 0, 0]);
+const PAULI_Z_DIAG = new Float64Array([1, 0, -1, 0]);
+
+function runTrajectories(
+  ops: readonly Op[],
+  n: number,
+  numClbits: number,
+  shots: number,
+  rng: Rng,
+  maxStateBytes?: number,
+): Map<number | string, number> {
+  const state = allocState(n, maxStateBytes);
+  const scratch = scratchFor(ops);
+  const bits = new Uint8Array(Math.max(numClbits, 1));
+  const tally = new Map<number | string, number>();
+  // Unconditioned measurements at the very end are sampled together from one basis-state draw.
+  let tail = ops.length;
+  while (tail > 0 && ops[tail - 1].kind === 'measure' && ops[tail - 1].condition === undefined) tail--;
+  const tailMeasures = ops.slice(tail) as Array<Extract<Op, { kind: 'measure' }>>;
+  for (let shot = 0; shot < shots; shot++) {
+    initZero(state);
+    bits.fill(0);
+    for (let k = 0; k < tail; k++) {
+      const op = ops[k];
+      if (op.condition !== undefined && !conditionHolds(bits, op.condition.clbits, op.condition.value))
+        continue;
+      if (op.kind === 'measure') {
+        const q = op.qubits[0];
+        const p1 = probabilityOne(state, n, q);
+        const outcome: 0 | 1 = rng.next() < p1 ? 1 : 0;
+        collapse(state, n, q, outcome, outcome === 1 ? p1 : 1 - p1);
+        bits[op.clbit] = readout(outcome, op.flip0, op.flip1, rng);
+      } else if (op.kind === 'reset') {
+        const q = op.qubits[0];
+        const p1 = probabilityOne(state, n, q);
+        const outcome: 0 | 1 = rng.next() < p1 ? 1 : 0;
+        collapse(state, n, q, outcome, outcome === 1 ? p1 : 1 - p1);
+        if (outcome === 1) apply1(state, n, q, PAULI_X);
+      } else {
+        applyOp(state, n, op, scratch);
+        if (op.channel !== undefined) applyChannel(state, n, op.qubits, op.channel, rng);
+      }
+    }
+    if (tailMeasures.length > 0) {
+      const idx = sampleOne(state, rng.next());
+      for (const m of tailMeasures)
+        bits[m.clbit] = readout(((idx >> m.qubits[0]) & 1) as 0 | 1, m.flip0, m.flip1, rng);
+    }
+    const key = clbitKey(bits, numClbits);
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  return tally;
+}
+
+function readout(outcome: 0 | 1, flip0: number, flip1: number, rng: Rng): number {
+  const p = outcome === 0 ? flip0 : flip1;
+  if (p > 0 && rng.next() < p) return 1 - outcome;
+  return outcome;
+}
+
+function conditionHolds(bits: Uint8Array, clbits: readonly number[], value: number): boolean {
+  let v = 0;
+  for (let j = clbits.length - 1; j >= 0; j--) v = v * 2 + bits[clbits[j]];
+  return v === value;
+}
+
+/** One basis index drawn from |state|² with the uniform `u`. */
+function sampleOne(state: Float64Array, u: number): number {
+  const dim = state.length / 2;
+  let cum = 0;
+  let last = 0;
+  for (let i = 0; i < dim; i++) {
+    const p = state[2 * i] * state[2 * i] + state[2 * i + 1] * state[2 * i + 1];
+    if (p === 0) continue;
+    last = i;
+    cum += p;
+    if (u < cum) return i;
+  }
+  return last;
+}
+
+/** One trajectory step of a gate's noise: a random Pauli (depolarizing), then T1/T2 relaxation per qubit. */
+function applyChannel(
+  state: Float64Array,
+  n: number,
+  qubits: readonly number[],
+  ch: GateChannel,
+  rng: Rng,
+): void {
+  if (ch.pauliProbability > 0 && rng.next() < ch.pauliProbability) {
+    const k = qubits.length;
+    // Uniform over the 4^k - 1 non-identity Pauli products.
+    const p = 1 + Math.floor(rng.next() * (4 ** k - 1));
+    for (let j = 0; j < k; j++) applyPauli(state, n, qubits[j], (p >> (2 * j)) & 3);
+  }
+  for (const r of ch.relaxations) {
+    const q = r.qubit;
+    if (r.gamma > 0) {
+      const p1 = probabilityOne(state, n, q);
+      const jump = r.gamma * p1;
+      if (rng.next() < jump) decay(state, n, q, 1 / Math.sqrt(p1));
+      else damp(state, n, q, Math.sqrt(1 - r.gamma), 1 / Math.sqrt(1 - jump));
+    }
+    if (r.phaseFlip > 0 && rng.next() < r.phaseFlip) applyPauli(state, n, q, 3);
+  }
+}
+
+function applyPauli(state: Float64Array, n: number, q: number, which: number): void {
+  if (which === 1) apply1(state, n, q, PAULI_X);
+  else if (which === 2) apply1(state, n, q, PAULI_Y);
+  else if (which === 3) applyDiagonal(state, n, [q], PAULI_Z_DIAG);
+}
+
+/** Amplitude-damping jump on qubit q: |1> -> |0>, then renormalize by `scale`. */
+function decay(state: Float64Array, n: number, q: number, scale: number): void {
+  const len = 2 << n;
+  const half = 2 << q;
+  const block = half << 1;
+  for (let b = 0; b < len; b += block) {
+    for (let i = b, end = b + half; i < end; i++) {
+      state[i] = state[i + half] * scale;
+      state[i + half] = 0;
+    }
+  }
+}
+
+/** Amplitude-damping no-jump branch: the |1> half scaled by sqrt(1 - gamma), then renormalized. */
+function damp(state: Float64Array, n: number, q: number, oneScale: number, norm: number): void {
+  const len = 2 << n;
+  const half = 2 << q;
+  const block = half << 1;
+  const s1 = oneScale * norm;
+  for (let b = 0; b < len; b += block) {
+    for (let i = b, end = b + half; i < end; i++) {
+      state[i] *= norm;
+      state[i + half] *= s1;
+    }
+  }
+}
+
+/** The unitary ops of a circuit whose only non-unitary instructions are final measurements (dropped). */
+export function unitaryOps(circuit: Circuit, parameters?: Readonly<Record<string, number>>): Op[] {
+  const ops = compile(resolveCircuit(circuit, parameters), { parameters });
+  if (!hasOnlyFinalMeasurements(ops))
+    throw new SimulatorInputError(
+      'circuit',
+      'has mid-circuit measurements, resets or conditions: its state is not a single vector; use simulate() for counts',
+    );
+  return ops.filter((o) => o.kind !== 'measure');
+}
