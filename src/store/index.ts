@@ -1,3 +1,26 @@
 // The store's public face.
 export * from './series.js';
 export { migrate, MigrationError } from './migrate.js';
+export type {
+  Attributes,
+  AttrValue,
+  IngestBatch,
+  IngestResult,
+  LogIn,
+  SampleIn,
+  ScopeInfo,
+  SpanEventIn,
+  SpanIn,
+  SpanLinkIn,
+} from './records.js';
+export type {
+  LogOut,
+  LogQuery,
+  SpanOut,
+  StoreOptions,
+  StoreStats,
+  TraceQuery,
+  TraceSummary,
+} from './store.js';
+export { labelsKey, Store, StoreError } from './store.js';
+export * from './alerts.js';

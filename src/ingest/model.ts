@@ -1,0 +1,85 @@
+// The decoded shape of OTLP requests (from protobuf or JSON), before they become store rows and samples.
+
+import type { Attributes, ScopeInfo } from '../store/index.js';
+
+export type {
+  Attributes,
+  AttrValue,
+  LogIn,
+  ScopeInfo,
+  SpanEventIn,
+  SpanIn,
+  SpanLinkIn,
+} from '../store/index.js';
+
+export const FLAG_NO_RECORDED_VALUE = 1;
+
+export interface NumberPointIn {
+  attributes: Attributes;
+  timeMs: number;
+  value: number;
+  flags: number;
+}
+
+export interface HistogramPointIn {
+  attributes: Attributes;
+  timeMs: number;
+  count: number;
+  sum: number | undefined;
+  bucketCounts: number[];
+  explicitBounds: number[];
+  flags: number;
+}
+
+export interface SummaryPointIn {
+  attributes: Attributes;
+  timeMs: number;
+  count: number;
+  sum: number;
+  quantiles: Array<[quantile: number, value: number]>;
+  flags: number;
+}
+
+export type MetricKind = 'none' | 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
+
+export const TEMPORALITY_DELTA = 1;
+export const TEMPORALITY_CUMULATIVE = 2;
+
+export interface MetricIn {
+  name: string;
+  description: string;
+  unit: string;
+  kind: MetricKind;
+  monotonic: boolean;
+  temporality: number;
+  numberPoints: NumberPointIn[];
+  histogramPoints: HistogramPointIn[];
+  summaryPoints: SummaryPointIn[];
+  /** Data points of kinds qobs cannot store (exponential histograms). */
+  unsupportedPoints: number;
+}
+
+export interface ScopeMetricsIn {
+  scope: ScopeInfo;
+  metrics: MetricIn[];
+}
+
+export interface ResourceMetricsIn {
+  resource: Attributes;
+  scopeMetrics: ScopeMetricsIn[];
+}
+
+export function emptyMetric(): MetricIn {
+  return {
+    name: '',
+    description: '',
+    unit: '',
+    kind: 'none',
+    monotonic: false,
+    temporality: 0,
+    numberPoints: [],
+    histogramPoints: [],
+    summaryPoints: [],
+    unsupportedPoints: 0,
+  };
+}

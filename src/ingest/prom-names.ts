@@ -1,0 +1,284 @@
+// OTLP metrics to Prometheus series, following the OpenTelemetry-to-Prometheus compatibility specification:
+// name and label sanitising, unit suffixes, `_total` for monotonic sums, histograms to `_bucket/_sum/_count`,
+// resource attributes to `target_info`, and `job`/`instance` from service.name/service.instance.id.
+import type { MetricMetadata, SampleIn } from '../store/index.js';
+import { staleNaN } from '../store/index.js';
+export type { SampleIn };
+import type { Attributes, AttrValue, MetricIn, ResourceMetricsIn } from './model.js';
+import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
+
+const UNIT_WORDS: Record<string, string> = {
+  d: 'days',
+  h: 'hours',
+  min: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  GiBy: 'gibibytes',
+  TiBy: 'tibibytes',
+  KBy: 'kilobytes',
+  MBy: 'megabytes',
+  GBy: 'gigabytes',
+  TBy: 'terabytes',
+  m: 'meters',
+  V: 'volts',
+  A: 'amperes',
+  J: 'joules',
+  W: 'watts',
+  g: 'grams',
+  Cel: 'celsius',
+  Hz: 'hertz',
+  '%': 'percent',
+};
+
+const PER_UNIT_WORDS: Record<string, string> = {
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
+};
+
+/** The Prometheus name of an OTLP metric (UnderscoreEscapingWithSuffixes). */
+export function prometheusMetricName(
+  name: string,
+  unit: string,
+  kind: 'counter' | 'gauge' | 'other',
+): string {
+  // Split on anything that is not a letter, digit or colon, drop empty pieces, join with one underscore.
+  const tokens = name.split(/[^a-zA-Z0-9:]+/).filter((t) => t !== '');
+  const unitNoBraces = unit.replace(/\{[^}]*\}/g, '').trim();
+  const [main, per] = unitNoBraces.split('/', 2).map((u) => (u ?? '').trim());
+  if (main) {
+    const word = UNIT_WORDS[main] ?? (main === '1' ? '' : main);
+    for (const w of sanitizeTokens(word)) if (!tokens.includes(w)) tokens.push(w);
+  }
+  if (per) {
+    const word = PER_UNIT_WORDS[per] ?? per;
+    const ws = sanitizeTokens(word);
+    if (ws.length > 0 && !tokens.includes('per')) {
+      tokens.push('per');
+      for (const w of ws) tokens.push(w);
+    }
+  }
+  if (kind === 'counter') {
+    const i = tokens.indexOf('total');
+    if (i >= 0) tokens.splice(i, 1);
+    tokens.push('total');
+  }
+  if (kind === 'gauge' && unitNoBraces === '1' && !tokens.includes('ratio')) tokens.push('ratio');
+  let out = tokens.join('_');
+  if (/^[0-9]/.test(out)) out = `_${out}`;
+  return out;
+}
+
+function sanitizeTokens(s: string): string[] {
+  return s.split(/[^a-zA-Z0-9:]+/).filter((t) => t !== '');
+}
+
+const labelCache = new Map<string, string>();
+
+/** A Prometheus label name for an OTLP attribute key: invalid characters to `_`, `key_` before a digit. */
+export function prometheusLabelName(key: string): string {
+  const hit = labelCache.get(key);
+  if (hit !== undefined) return hit;
+  let out = key.replace(/[^a-zA-Z0-9_]/g, '_');
+  if (/^[0-9]/.test(out)) out = `key_${out}`;
+  else if (/^_[^_]/.test(out)) out = `key${out}`;
+  if (labelCache.size < 10_000) labelCache.set(key, out);
+  return out;
+}
+
+/** An attribute value as a label value: strings as they are, everything else as JSON. */
+export function labelValue(v: AttrValue): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+function addAttrs(into: Record<string, string>, attrs: Attributes): void {
+  for (const k in attrs) {
+    const name = prometheusLabelName(k);
+    const v = labelValue(attrs[k]);
+    // Keys that collide after sanitising are joined with ';' as the spec says.
+    const prev = into[name];
+    into[name] = prev === undefined || name === '__name__' ? v : `${prev};${v}`;
+  }
+}
+
+/** `job` and `instance` as the compatibility spec derives them from the resource. */
+export function jobAndInstance(res: Attributes): { job?: string; instance?: string } {
+  const name = res['service.name'];
+  const ns = res['service.namespace'];
+  const inst = res['service.instance.id'];
+  const out: { job?: string; instance?: string } = {};
+  if (name !== undefined && name !== null)
+    out.job = ns ? `${labelValue(ns)}/${labelValue(name)}` : labelValue(name);
+  if (inst !== undefined && inst !== null) out.instance = labelValue(inst);
+  return out;
+}
+
+const PROMOTED = new Set(['service.name', 'service.namespace', 'service.instance.id']);
+
+export interface ConvertedMetrics {
+  samples: SampleIn[];
+  metadata: Map<string, MetricMetadata>;
+  /** Data points that could not be stored, with the reasons (for OTLP partialSuccess). */
+  rejected: number;
+  reasons: string[];
+}
+
+function formatBound(b: number): string {
+  if (b === Number.POSITIVE_INFINITY) return '+Inf';
+  if (b === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(b);
+}
+
+/** Converts decoded OTLP metrics to Prometheus samples and metadata. */
+export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedMetrics {
+  const out: ConvertedMetrics = { samples: [], metadata: new Map(), rejected: 0, reasons: [] };
+  const stale = staleNaN();
+  for (const rm of resourceMetrics) {
+    const base: Record<string, string> = {};
+    const ji = jobAndInstance(rm.resource);
+    let latestMs = 0;
+    for (const sm of rm.scopeMetrics) {
+      const scopeLabels: Record<string, string> = { ...base };
+      if (sm.scope.name) scopeLabels.otel_scope_name = sm.scope.name;
+      if (sm.scope.version) scopeLabels.otel_scope_version = sm.scope.version;
+      for (const m of sm.metrics) {
+        const t = convertMetric(m, scopeLabels, ji, out, stale);
+        if (t > latestMs) latestMs = t;
+      }
+    }
+    // target_info carries the resource attributes that did not become job/instance.
+    const info: Record<string, string> = {};
+    for (const k in rm.resource) if (!PROMOTED.has(k)) addAttrs(info, { [k]: rm.resource[k] });
+    if (Object.keys(info).length > 0 && latestMs > 0 && (ji.job || ji.instance)) {
+      const labels: Record<string, string> = { ...info, __name__: 'target_info' };
+      if (ji.job) labels.job = ji.job;
+      if (ji.instance) labels.instance = ji.instance;
+      out.samples.push({ labels, t: latestMs, v: 1 });
+      out.metadata.set('target_info', { type: 'gauge', help: 'Target metadata', unit: '' });
+    }
+  }
+  return out;
+}
+
+function convertMetric(
+  m: MetricIn,
+  scopeLabels: Record<string, string>,
+  ji: { job?: string; instance?: string },
+  out: ConvertedMetrics,
+  stale: number,
+): number {
+  let latest = 0;
+  const mk = (name: string, attrs: Attributes, extra?: [string, string]): Record<string, string> => {
+    const l: Record<string, string> = { ...scopeLabels };
+    addAttrs(l, attrs);
+    if (ji.job) l.job = ji.job;
+    if (ji.instance) l.instance = ji.instance;
+    if (extra) l[extra[0]] = extra[1];
+    l.__name__ = name;
+    return l;
+  };
+  const reject = (n: number, why: string) => {
+    if (n === 0) return;
+    out.rejected += n;
+    if (out.reasons.length < 5) out.reasons.push(why);
+  };
+  switch (m.kind) {
+    case 'gauge':
+    case 'sum': {
+      const counter = m.kind === 'sum' && m.monotonic;
+      if (m.kind === 'sum' && m.temporality !== TEMPORALITY_CUMULATIVE) {
+        reject(m.numberPoints.length, `${m.name}: delta temporality is not stored; export cumulative sums`);
+        return 0;
+      }
+      const name = prometheusMetricName(m.name, m.unit, counter ? 'counter' : 'gauge');
+      out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
+      for (const p of m.numberPoints) {
+        const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
+        out.samples.push({ labels: mk(name, p.attributes), t: p.timeMs, v });
+        if (p.timeMs > latest) latest = p.timeMs;
+      }
+      return latest;
+    }
+    case 'histogram': {
+      if (m.temporality !== TEMPORALITY_CUMULATIVE) {
+        reject(
+          m.histogramPoints.length,
+          `${m.name}: delta temporality is not stored; export cumulative histograms`,
+        );
+        return 0;
+      }
+      const name = prometheusMetricName(m.name, m.unit, 'other');
+      out.metadata.set(name, { type: 'histogram', help: m.description, unit: m.unit });
+      for (const p of m.histogramPoints) {
+        if (p.bucketCounts.length !== 0 && p.bucketCounts.length !== p.explicitBounds.length + 1) {
+          reject(1, `${m.name}: bucket_counts must have one more entry than explicit_bounds`);
+          continue;
+        }
+        const none = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
+        let cum = 0;
+        for (let i = 0; i < p.explicitBounds.length; i++) {
+          cum += p.bucketCounts[i] ?? 0;
+          out.samples.push({
+            labels: mk(`${name}_bucket`, p.attributes, ['le', formatBound(p.explicitBounds[i])]),
+            t: p.timeMs,
+            v: none ? stale : cum,
+          });
+        }
+        out.samples.push({
+          labels: mk(`${name}_bucket`, p.attributes, ['le', '+Inf']),
+          t: p.timeMs,
+          v: none ? stale : p.count,
+        });
+        if (p.sum !== undefined)
+          out.samples.push({ labels: mk(`${name}_sum`, p.attributes), t: p.timeMs, v: none ? stale : p.sum });
+        out.samples.push({
+          labels: mk(`${name}_count`, p.attributes),
+          t: p.timeMs,
+          v: none ? stale : p.count,
+        });
+        if (p.timeMs > latest) latest = p.timeMs;
+      }
+      return latest;
+    }
+    case 'summary': {
+      const name = prometheusMetricName(m.name, m.unit, 'other');
+      out.metadata.set(name, { type: 'summary', help: m.description, unit: m.unit });
+      for (const p of m.summaryPoints) {
+        const none = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
+        for (const [q, v] of p.quantiles)
+          out.samples.push({
+            labels: mk(name, p.attributes, ['quantile', String(q)]),
+            t: p.timeMs,
+            v: none ? stale : v,
+          });
+        out.samples.push({ labels: mk(`${name}_sum`, p.attributes), t: p.timeMs, v: none ? stale : p.sum });
+        out.samples.push({
+          labels: mk(`${name}_count`, p.attributes),
+          t: p.timeMs,
+          v: none ? stale : p.count,
+        });
+        if (p.timeMs > latest) latest = p.timeMs;
+      }
+      return latest;
+    }
+    case 'exponential_histogram':
+      reject(
+        m.unsupportedPoints,
+        `${m.name}: exponential histograms are not stored (no native histogram support)`,
+      );
+      return 0;
+    default:
+      return 0;
+  }
+}

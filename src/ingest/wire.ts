@@ -1,0 +1,184 @@
+// A minimal protobuf wire-format reader: just what the OTLP decoders need, without generated code.
+import { QobsError } from '../errors.js';
+
+/** A body that is not a well-formed protobuf message of the expected shape. */
+export class MalformedPayloadError extends QobsError {
+  constructor(message: string) {
+    super('ingest_malformed', message);
+  }
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+/** Cursor over a protobuf message in a Buffer; `end` bounds the current (sub)message. */
+export class WireReader {
+  pos: number;
+  end: number;
+  /** Count of strings that held invalid UTF-8 (decoded with U+FFFD in their place). */
+  invalidUtf8 = 0;
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Reads a varint as a JS number (exact up to 2^53; OTLP's varints are enums, lengths and counts). */
+  varint(): number {
+    const buf = this.buf;
+    if (this.pos >= this.end) throw new MalformedPayloadError('truncated varint');
+    let b = buf[this.pos++];
+    if (b < 0x80) return b;
+    let result = b & 0x7f;
+    let mul = 128;
+    for (let i = 1; i < 10; i++) {
+      if (this.pos >= this.end) throw new MalformedPayloadError('truncated varint');
+      b = buf[this.pos++];
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw new MalformedPayloadError('varint longer than 10 bytes');
+  }
+
+  /** Reads a tag; returns field number * 8 + wire type, as protobuf encodes it. */
+  tag(): number {
+    return this.varint();
+  }
+
+  /** Reads a length prefix and returns the end offset of the delimited region, checked against the bounds. */
+  delimited(): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > this.end)
+      throw new MalformedPayloadError('length-delimited field runs past the end of its message');
+    return end;
+  }
+
+  fixed32(): number {
+    if (this.pos + 4 > this.end) throw new MalformedPayloadError('truncated fixed32');
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A fixed64 as a double (loses precision above 2^53: fine for millisecond timestamps). */
+  fixed64Number(): number {
+    if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
+    this.pos += 8;
+    return hi * 4294967296 + lo;
+  }
+
+  /** A fixed64 exactly, as a bigint (nanosecond timestamps of spans and logs). */
+  fixed64Big(): bigint {
+    if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  sfixed64Number(): number {
+    if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated sfixed64');
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readInt32LE(this.pos + 4);
+    this.pos += 8;
+    return hi * 4294967296 + lo;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated double');
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A varint-encoded int64 (two's complement for negatives) as a number. */
+  int64(): number {
+    const start = this.pos;
+    const v = this.varint();
+    if (this.pos - start < 8) return v;
+    // Long varints (large or negative int64, two's complement) are re-read exactly as a bigint.
+    let big = 0n;
+    for (let i = this.pos - 1; i >= start; i--) big = (big << 7n) | BigInt(this.buf[i] & 0x7f);
+    return Number(BigInt.asIntN(64, big));
+  }
+
+  sint32(): number {
+    const v = this.varint();
+    return v % 2 === 1 ? -(v + 1) / 2 : v / 2;
+  }
+
+  string(): string {
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    const buf = this.buf;
+    // Short ASCII strings (attribute keys, names) decode faster by hand than through the UTF-8 decoder.
+    if (end - start < 32) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c >= 0x80) return this.utf8(start, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.utf8(start, end);
+  }
+
+  private utf8(start: number, end: number): string {
+    const s = this.buf.toString('utf8', start, end);
+    if (s.includes('\uFFFD') && !Buffer.from(s, 'utf8').equals(this.buf.subarray(start, end)))
+      this.invalidUtf8++;
+    return s;
+  }
+
+  bytes(): Buffer {
+    const end = this.delimited();
+    const b = this.buf.subarray(this.pos, end);
+    this.pos = end;
+    return b;
+  }
+
+  /** Bytes as lowercase hex (trace and span ids). */
+  hex(): string {
+    const end = this.delimited();
+    let s = '';
+    for (let i = this.pos; i < end; i++) s += HEX[this.buf[i]];
+    this.pos = end;
+    return s;
+  }
+
+  /** Skips a field of the given wire type. */
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.delimited();
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        throw new MalformedPayloadError(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > this.end) throw new MalformedPayloadError('truncated field');
+  }
+}
+
+/** Lowercase hex of a byte array. */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+  return s;
+}

@@ -1,0 +1,86 @@
+// The records the store keeps for traces and logs, in the shape OTLP decoding produces them.
+
+/** An OTLP AnyValue as plain JSON: int64 beyond 2^53 loses precision, bytes become base64 strings. */
+export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
+export type Attributes = Record<string, AttrValue>;
+
+export interface ScopeInfo {
+  name: string;
+  version: string;
+}
+
+export interface SpanEventIn {
+  timeUnixNano: bigint;
+  name: string;
+  attributes: Attributes;
+}
+
+export interface SpanLinkIn {
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  attributes: Attributes;
+}
+
+/** One span, ids as lowercase hex. */
+export interface SpanIn {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Attributes;
+  events: SpanEventIn[];
+  links: SpanLinkIn[];
+  statusCode: number;
+  statusMessage: string;
+  resource: Attributes;
+  scope: ScopeInfo;
+}
+
+export interface LogIn {
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: AttrValue;
+  attributes: Attributes;
+  flags: number;
+  traceId: string;
+  spanId: string;
+  eventName: string;
+  resource: Attributes;
+  scope: ScopeInfo;
+}
+
+/** One sample bound for the store; `labels` includes `__name__`. */
+export interface SampleIn {
+  labels: Readonly<Record<string, string>>;
+  t: number;
+  v: number;
+}
+
+/** A batch written atomically: a 2xx goes out only after `Store.ingest` has returned. */
+export interface IngestBatch {
+  samples?: readonly SampleIn[];
+  metadata?: ReadonlyMap<string, import('./series.js').MetricMetadata>;
+  spans?: readonly SpanIn[];
+  logs?: readonly LogIn[];
+}
+
+/** What a batch did: accepted and refused counts per kind. */
+export interface IngestResult {
+  samplesAccepted: number;
+  /** Samples at the same timestamp as the series' last one (dropped as already stored). */
+  samplesDuplicate: number;
+  /** Samples older than the series' last one (Prometheus rejects them too). */
+  samplesOutOfOrder: number;
+  spansAccepted: number;
+  /** Spans whose (trace id, span id) was stored already. */
+  spansDuplicate: number;
+  logsAccepted: number;
+}

@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogIn, SpanIn } from './records.js';
+import { isStaleAt, staleNaN } from './series.js';
+import { Store } from './store.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'qobs-store-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const T0 = 1_700_000_000_000;
+
+function span(
+  traceId: string,
+  spanId: string,
+  parent = '',
+  attrs: Record<string, string | number> = {},
+): SpanIn {
+  return {
+    traceId,
+    spanId,
+    parentSpanId: parent,
+    traceState: '',
+    flags: 1,
+    name: `op ${spanId}`,
+    kind: 1,
+    startTimeUnixNano: BigInt(T0) * 1_000_000n + 123n,
+    endTimeUnixNano: BigInt(T0 + 250) * 1_000_000n + 456n,
+    attributes: attrs,
+    events: [{ timeUnixNano: BigInt(T0) * 1_000_000n + 7n, name: 'ev', attributes: { a: 1 } }],
+    links: [],
+    statusCode: 0,
+    statusMessage: '',
+    resource: { 'service.name': 'svc' },
+    scope: { name: 'sc', version: '1' },
+  };
+}
+
+function log(body: string, attrs: Record<string, string> = {}, traceId = ''): LogIn {
+  return {
+    timeUnixNano: BigInt(T0) * 1_000_000n,
+    observedTimeUnixNano: 0n,
+    severityNumber: 9,
+    severityText: 'INFO',
+    body,
+    attributes: attrs,
+    flags: 0,
+    traceId,
+    spanId: '',
+    eventName: '',
+    resource: { 'service.name': 'svc' },
+    scope: { name: '', version: '' },
+  };
+}
+
+describe('Store', () => {
+  it('selects samples across chunks and head, by matcher and range, and after a reopen', () => {
+    const dir = tmp();
+    let store = Store.open({ dataDir: dir, chunkSamples: 16 });
+    for (let i = 0; i < 100; i++) {
+      store.ingest({
+        samples: [
+          { labels: { __name__: 'up', job: 'a' }, t: T0 + i * 1000, v: i },
+          { labels: { __name__: 'up', job: 'b' }, t: T0 + i * 1000, v: -i },
+          { labels: { __name__: 'other', job: 'a' }, t: T0 + i * 1000, v: 1 },
+        ],
+      });
+    }
+    const check = (s: Store) => {
+      const r = s.select(
+        [
+          { name: '__name__', op: '=', value: 'up' },
+          { name: 'job', op: '=~', value: 'a|c' },
+        ],
+        T0 + 10_000,
+        T0 + 19_000,
+      );
+      expect(r).toHaveLength(1);
+      expect(r[0].labels).toEqual({ __name__: 'up', job: 'a' });
+      expect(Array.from(r[0].timestamps)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + (10 + i) * 1000));
+      expect(Array.from(r[0].values)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+      expect(
+        s.select([{ name: 'job', op: '!=', value: 'a' }], T0, T0 + 1e6).map((x) => x.labels.job),
+      ).toEqual(['b']);
+      expect(s.labelValues('job')).toEqual(['a', 'b']);
+      expect(s.labelNames()).toEqual(['__name__', 'job']);
+      expect(s.series([{ name: '__name__', op: '=', value: 'other' }], T0, T0 + 1)).toEqual([
+        { __name__: 'other', job: 'a' },
+      ]);
+      expect(s.series([{ name: '__name__', op: '=', value: 'other' }], T0 + 1e9, T0 + 2e9)).toEqual([]);
+      const all = s.select([{ name: '__name__', op: '=~', value: '.+' }], 0, T0 * 2);
+      expect(all.map((x) => x.timestamps.length)).toEqual([100, 100, 100]);
+    };
+    check(store);
+    // Reopen without a clean close: the WAL is replayed.
+    store.db.close();
+    store = Store.open({ dataDir: dir, chunkSamples: 16 });
+    check(store);
+    store.close();
+    store = Store.open({ dataDir: dir, chunkSamples: 16 });
+    check(store);
+    store.close();
+  });
+
+  it('drops duplicate and out-of-order samples and keeps staleness markers', () => {
+    const store = Store.open({ dataDir: tmp() });
+    const stale = new Float64Array(1);
+    stale[0] = staleNaN();
+    const r = store.ingest({
+      samples: [
+        { labels: { __name__: 'x' }, t: T0, v: 1 },
+        { labels: { __name__: 'x' }, t: T0, v: 1 },
+        { labels: { __name__: 'x' }, t: T0 - 5, v: 1 },
+        { labels: { __name__: 'x' }, t: T0 + 5, v: stale[0] },
+      ],
+    });
+    expect(r).toMatchObject({ samplesAccepted: 2, samplesDuplicate: 1, samplesOutOfOrder: 1 });
+    store.checkpoint();
+    const [s] = store.select([{ name: '__name__', op: '=', value: 'x' }], T0, T0 + 10);
+    expect(isStaleAt(s.values, 1)).toBe(true);
+    store.close();
+  });
+
+  it('stores spans once and finds them by service, attribute and duration', () => {
+    const store = Store.open({ dataDir: tmp() });
+    const tid = 'aa'.repeat(16);
+    const r1 = store.ingest({
+      spans: [
+        span(tid, '01'.repeat(8)),
+        span(tid, '02'.repeat(8), '01'.repeat(8), { 'quantum.shots': 1024 }),
+      ],
+    });
+    const r2 = store.ingest({ spans: [span(tid, '01'.repeat(8))] });
+    expect(r1.spansAccepted).toBe(2);
+    expect(r2.spansDuplicate).toBe(1);
+    const trace = store.getTrace(tid);
+    expect(trace).toHaveLength(2);
+    expect(trace[0].startTimeUnixNano).toBe(`${BigInt(T0) * 1_000_000n + 123n}`);
+    expect(trace[0].events[0]).toEqual({
+      timeUnixNano: `${BigInt(T0) * 1_000_000n + 7n}`,
+      name: 'ev',
+      attributes: { a: 1 },
+    });
+    expect(
+      store.searchTraces({ service: 'svc', attributes: [['quantum.shots', '1024']] }).map((t) => t.traceId),
+    ).toEqual([tid]);
+    expect(store.searchTraces({ attributes: [['quantum.shots', '1']] })).toEqual([]);
+    expect(store.searchTraces({ minDurationMs: 250 })).toHaveLength(1);
+    expect(store.searchTraces({ minDurationMs: 251 })).toHaveLength(0);
+    expect(store.searchTraces({ service: 'nope' })).toHaveLength(0);
+    store.close();
+  });
+
+  it('searches logs by text, level, event type and trace id', () => {
+    const store = Store.open({ dataDir: tmp() });
+    store.ingest({
+      logs: [
+        log('circuit ran on torino', { event_type: 'quantum_circuit_execution' }, 'ab'.repeat(16)),
+        log('budget exceeded', { event_type: 'quantum_cost_event', level: 'warn' }),
+      ],
+    });
+    expect(store.searchLogs({ q: 'torino' }).map((l) => l.body)).toEqual(['circuit ran on torino']);
+    expect(store.searchLogs({ level: 'warn' }).map((l) => l.body)).toEqual(['budget exceeded']);
+    expect(store.searchLogs({ eventType: 'quantum_circuit_execution' })).toHaveLength(1);
+    expect(store.searchLogs({ traceId: 'AB'.repeat(16) })).toHaveLength(1);
+    expect(store.searchLogs({ afterId: 1 }).map((l) => l.body)).toEqual(['budget exceeded']);
+    expect(() => store.searchLogs({ q: '"unbalanced' })).toThrow(/invalid text query/);
+    store.close();
+  });
+
+  it('prunes by age and by the size cap, and counts what it deleted', () => {
+    const store = Store.open({ dataDir: tmp(), retentionMs: 3600_000, chunkSamples: 64 });
+    const now = T0 + 10 * 3600_000;
+    const samples = [];
+    for (let i = 0; i < 2000; i++)
+      samples.push({ labels: { __name__: 'm', i: String(i % 20) }, t: T0 + i * 20_000, v: i });
+    store.ingest({ samples, logs: [log('old')] });
+    store.checkpoint();
+    store.enforceRetention(now);
+    const left = store.select([{ name: '__name__', op: '=', value: 'm' }], 0, now);
+    for (const s of left)
+      expect(s.timestamps[s.timestamps.length - 1]).toBeGreaterThanOrEqual(now - 3600_000 - 64 * 20 * 20_000);
+    const st = store.stats();
+    expect(st.retentionDeleted.chunks).toBeGreaterThan(0);
+    expect(st.retentionDeleted.logs).toBe(1);
+    store.close();
+  });
+});

@@ -1,0 +1,1022 @@
+// The workbench store: one SQLite file (WAL) holding series and samples, spans, logs (FTS5), metadata,
+// calibration snapshots and jobs. Samples go to a write-ahead table per batch and to in-memory head chunks,
+// which are flushed as compressed chunks; select() reads chunks and heads through an in-memory label index.
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { QobsError } from '../errors.js';
+import { chunkLength, decodeChunk, encodeChunk } from './chunk.js';
+import { migrate } from './migrate.js';
+import type { Attributes, IngestBatch, IngestResult, LogIn, SpanIn } from './records.js';
+import { CORE_MIGRATIONS } from './schema.js';
+import type { LabelMatcher, Labels, MetricMetadata, SeriesSamples, SeriesSource } from './series.js';
+import { anchoredRegExp, matches } from './series.js';
+
+export class StoreError extends QobsError {}
+
+/** Options of `Store.open`. */
+export interface StoreOptions {
+  /** Directory of the database file (created when missing). */
+  dataDir: string;
+  /** Data older than this is deleted by `enforceRetention` (default 15 days). */
+  retentionMs?: number;
+  /** Used database bytes above which the oldest data is pruned (default 0: no cap). */
+  maxBytes?: number;
+  /** Samples per chunk before a series' head is flushed (default 512). */
+  chunkSamples?: number;
+  /** Samples held in heads (and the sample WAL) before a checkpoint flushes them all (default 1,000,000). */
+  headMaxSamples?: number;
+  /** SQLite `synchronous`: NORMAL survives a process kill; FULL also survives a power cut (default NORMAL). */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+interface SeriesState {
+  id: number;
+  labels: Labels;
+  key: string;
+  firstT: number;
+  lastT: number;
+  lastV: number;
+  headTs: Float64Array;
+  headVs: Float64Array;
+  headN: number;
+}
+
+/** A stored span as the traces API returns it. */
+export interface SpanOut {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  service: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  durationMs: number;
+  status: { code: number; message: string };
+  traceState: string;
+  flags: number;
+  attributes: Attributes;
+  events: Array<{ timeUnixNano: string; name: string; attributes: Attributes }>;
+  links: Array<{ traceId: string; spanId: string; traceState: string; attributes: Attributes }>;
+  resource: Attributes;
+  scope: { name: string; version: string };
+}
+
+/** A stored log record as the logs API returns it. */
+export interface LogOut {
+  id: number;
+  timeUnixNano: string;
+  observedTimeUnixNano: string;
+  severityNumber: number;
+  severityText: string;
+  level: string;
+  body: unknown;
+  attributes: Attributes;
+  resource: Attributes;
+  scope: { name: string; version: string };
+  service: string;
+  eventType: string;
+  eventName: string;
+  traceId: string;
+  spanId: string;
+  flags: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootName: string;
+  service: string;
+  startTimeUnixNano: string;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+}
+
+export interface TraceQuery {
+  service?: string;
+  /** `key=value` attribute filters, all required. */
+  attributes?: Array<[string, string]>;
+  minDurationMs?: number;
+  startMs?: number;
+  endMs?: number;
+  limit?: number;
+}
+
+export interface LogQuery {
+  /** FTS5 query over body and attributes. */
+  q?: string;
+  level?: string;
+  eventType?: string;
+  traceId?: string;
+  startMs?: number;
+  endMs?: number;
+  /** Only records with an id above this (live tail). */
+  afterId?: number;
+  limit?: number;
+}
+
+/** Counters the workbench exposes on /metrics. */
+export interface StoreStats {
+  series: number;
+  headSamples: number;
+  chunks: number;
+  samplesAppended: number;
+  samplesDuplicate: number;
+  samplesOutOfOrder: number;
+  spansStored: number;
+  logsStored: number;
+  checkpoints: number;
+  retentionDeleted: { chunks: number; spans: number; logs: number };
+  sizeCapDeleted: { chunks: number; spans: number; logs: number };
+  fileBytes: number;
+  usedBytes: number;
+}
+
+const MS_NS = 1_000_000n;
+const SEP = '\u0000';
+const SEP2 = '\u0001';
+
+/** The canonical key of a label set: names sorted, NUL-separated. */
+export function labelsKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let k = '';
+  for (const n of names) k += n + SEP2 + labels[n] + SEP;
+  return k;
+}
+
+function levelOf(severityNumber: number, severityText: string, attrs: Attributes): string {
+  const a = attrs.level;
+  if (typeof a === 'string' && a) return a.toLowerCase();
+  if (severityText) return severityText.toLowerCase();
+  if (severityNumber >= 21) return 'fatal';
+  if (severityNumber >= 17) return 'error';
+  if (severityNumber >= 13) return 'warn';
+  if (severityNumber >= 9) return 'info';
+  if (severityNumber >= 5) return 'debug';
+  if (severityNumber >= 1) return 'trace';
+  return '';
+}
+
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body ?? null);
+}
+
+/** Serialises attributes with bigint-safe JSON (attribute values never hold bigints, events' times do). */
+function json(v: unknown): string {
+  return JSON.stringify(v);
+}
+
+/** The embedded store. Open with `Store.open`; implements `SeriesSource` for the PromQL engine. */
+export class Store implements SeriesSource {
+  /** The open database; other modules (alerts) add their own namespaced tables with `migrate`. */
+  readonly db: Database.Database;
+  readonly dataDir: string;
+  readonly file: string;
+  readonly retentionMs: number;
+  readonly maxBytes: number;
+  private readonly chunkSamples: number;
+  private readonly headMaxSamples: number;
+
+  private readonly byKey = new Map<string, SeriesState>();
+  private readonly byId = new Map<number, SeriesState>();
+  /** Posting lists: label name -> value -> series ids ascending. */
+  private readonly postings = new Map<string, Map<string, number[]>>();
+  private readonly meta = new Map<string, MetricMetadata>();
+  private nextSeriesId = 1;
+  private headSamples = 0;
+  private readonly counters = {
+    samplesAppended: 0,
+    samplesDuplicate: 0,
+    samplesOutOfOrder: 0,
+    spansStored: 0,
+    logsStored: 0,
+    checkpoints: 0,
+  };
+  private readonly retentionDeleted = { chunks: 0, spans: 0, logs: 0 };
+  private readonly sizeCapDeleted = { chunks: 0, spans: 0, logs: 0 };
+  private logListeners = new Set<(lastId: number) => void>();
+  private closed = false;
+
+  private readonly st: ReturnType<Store['prepareStatements']>;
+
+  private constructor(opts: StoreOptions) {
+    this.dataDir = path.resolve(opts.dataDir);
+    mkdirSync(this.dataDir, { recursive: true });
+    this.file = path.join(this.dataDir, 'qobs.db');
+    this.retentionMs = opts.retentionMs ?? 15 * 24 * 3600_000;
+    this.maxBytes = opts.maxBytes ?? 0;
+    this.chunkSamples = opts.chunkSamples ?? 512;
+    this.headMaxSamples = opts.headMaxSamples ?? 1_000_000;
+    this.db = new Database(this.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db, 'core', CORE_MIGRATIONS);
+    this.st = this.prepareStatements();
+    this.load();
+  }
+
+  /** Opens (creating or migrating) the store in `dataDir` and replays its sample WAL. */
+  static open(opts: StoreOptions): Store {
+    return new Store(opts);
+  }
+
+  private prepareStatements() {
+    const db = this.db;
+    return {
+      insertSeries: db.prepare('INSERT INTO series (id, labels, key) VALUES (?, ?, ?)'),
+      insertSeriesLabel: db.prepare(
+        'INSERT OR IGNORE INTO series_labels (name, value, series_id) VALUES (?, ?, ?)',
+      ),
+      insertWal: db.prepare('INSERT INTO sample_wal (data) VALUES (?)'),
+      insertChunk: db.prepare(
+        'INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)',
+      ),
+      chunksInRange: db
+        .prepare('SELECT data FROM chunks WHERE series_id = ? AND min_t <= ? AND max_t >= ? ORDER BY min_t')
+        .pluck(),
+      anyChunkInRange: db
+        .prepare('SELECT 1 FROM chunks WHERE series_id = ? AND min_t <= ? AND max_t >= ? LIMIT 1')
+        .pluck(),
+      upsertMeta: db.prepare(
+        'INSERT INTO metric_metadata (name, type, help, unit) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET type = excluded.type, help = excluded.help, unit = excluded.unit',
+      ),
+      insertSpan: db.prepare(
+        'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, duration_ns, status_code, status_message, trace_state, flags, attributes, events, links, resource, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertLog: db.prepare(
+        'INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, level, body, attributes, resource, scope, service, event_type, event_name, trace_id, span_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertLogFts: db.prepare('INSERT INTO logs_fts (rowid, body, attributes) VALUES (?, ?, ?)'),
+      traceSpans: db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns').safeIntegers(true),
+      maxLogId: db.prepare('SELECT COALESCE(MAX(id), 0) FROM logs').pluck(),
+    };
+  }
+
+  private load(): void {
+    const rows = this.db.prepare('SELECT id, labels, key FROM series ORDER BY id').all() as Array<{
+      id: number;
+      labels: string;
+      key: string;
+    }>;
+    for (const r of rows) this.addSeriesState(r.id, JSON.parse(r.labels) as Labels, r.key);
+    const bounds = this.db
+      .prepare('SELECT series_id AS id, MIN(min_t) AS lo, MAX(max_t) AS hi FROM chunks GROUP BY series_id')
+      .all() as Array<{ id: number; lo: number; hi: number }>;
+    for (const b of bounds) {
+      const s = this.byId.get(b.id);
+      if (s) {
+        s.firstT = b.lo;
+        s.lastT = b.hi;
+        const last = this.lastChunkValue(s.id, b.hi);
+        if (last !== undefined) s.lastV = last;
+      }
+    }
+    for (const m of this.db.prepare('SELECT name, type, help, unit FROM metric_metadata').all() as Array<
+      MetricMetadata & { name: string }
+    >)
+      this.meta.set(m.name, { type: m.type, help: m.help, unit: m.unit });
+    // Replay the sample WAL: samples at or before a series' flushed chunks are dropped as duplicates.
+    for (const data of this.db.prepare('SELECT data FROM sample_wal ORDER BY id').pluck().all() as Buffer[]) {
+      for (let off = 0; off + 20 <= data.length; off += 20) {
+        const s = this.byId.get(data.readUInt32LE(off));
+        if (!s) continue;
+        const t = data.readDoubleLE(off + 4);
+        if (t <= s.lastT) continue;
+        this.appendHead(s, t, data.readDoubleLE(off + 12));
+      }
+    }
+    this.flushFullHeads();
+  }
+
+  private lastChunkValue(id: number, t: number): number | undefined {
+    const data = this.st.chunksInRange.all(id, t, t) as Buffer[];
+    const last = data[data.length - 1];
+    if (!last) return undefined;
+    const n = chunkLength(last);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    decodeChunk(last, ts, vs, 0);
+    return vs[n - 1];
+  }
+
+  private addSeriesState(id: number, labels: Labels, key: string): SeriesState {
+    const s: SeriesState = {
+      id,
+      labels,
+      key,
+      firstT: Number.POSITIVE_INFINITY,
+      lastT: Number.NEGATIVE_INFINITY,
+      lastV: Number.NaN,
+      headTs: new Float64Array(8),
+      headVs: new Float64Array(8),
+      headN: 0,
+    };
+    this.byKey.set(key, s);
+    this.byId.set(id, s);
+    for (const name in labels) {
+      let byValue = this.postings.get(name);
+      if (!byValue) {
+        byValue = new Map();
+        this.postings.set(name, byValue);
+      }
+      const list = byValue.get(labels[name]);
+      if (list) list.push(id);
+      else byValue.set(labels[name], [id]);
+    }
+    if (id >= this.nextSeriesId) this.nextSeriesId = id + 1;
+    return s;
+  }
+
+  private removeSeriesState(s: SeriesState): void {
+    this.byKey.delete(s.key);
+    this.byId.delete(s.id);
+    for (const name in s.labels) {
+      const byValue = this.postings.get(name);
+      const list = byValue?.get(s.labels[name]);
+      if (!byValue || !list) continue;
+      const i = list.indexOf(s.id);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) byValue.delete(s.labels[name]);
+      if (byValue.size === 0) this.postings.delete(name);
+    }
+  }
+
+  private appendHead(s: SeriesState, t: number, v: number): void {
+    if (s.headN === s.headTs.length) {
+      const cap = Math.min(s.headN * 2, Math.max(this.chunkSamples, 8));
+      const ts = new Float64Array(Math.max(cap, s.headN + 1));
+      const vs = new Float64Array(ts.length);
+      ts.set(s.headTs.subarray(0, s.headN));
+      vs.set(s.headVs.subarray(0, s.headN));
+      s.headTs = ts;
+      s.headVs = vs;
+    }
+    s.headTs[s.headN] = t;
+    // Written through the typed array so a stale NaN keeps its bits.
+    s.headVs[s.headN] = v;
+    s.headN++;
+    this.headSamples++;
+    if (t < s.firstT) s.firstT = t;
+    s.lastT = t;
+    s.lastV = v;
+  }
+
+  private writeChunk(s: SeriesState): void {
+    // A big batch can fill a head past the chunk size: write it in chunk-sized pieces.
+    for (let at = 0; at < s.headN; at += this.chunkSamples) {
+      const n = Math.min(this.chunkSamples, s.headN - at);
+      const ts = s.headTs.subarray(at, at + n);
+      this.st.insertChunk.run(s.id, ts[0], ts[n - 1], n, encodeChunk(ts, s.headVs.subarray(at, at + n), n));
+    }
+  }
+
+  private resetHead(s: SeriesState): void {
+    this.headSamples -= s.headN;
+    s.headN = 0;
+    if (s.headTs.length > this.chunkSamples) {
+      s.headTs = new Float64Array(8);
+      s.headVs = new Float64Array(8);
+    }
+  }
+
+  private flushFullHeads(): void {
+    const full: SeriesState[] = [];
+    for (const s of this.byId.values()) if (s.headN >= this.chunkSamples) full.push(s);
+    if (full.length === 0) return;
+    this.db.transaction(() => {
+      for (const s of full) this.writeChunk(s);
+    })();
+    for (const s of full) this.resetHead(s);
+  }
+
+  /** Flushes every head into chunks and empties the sample WAL, atomically. */
+  checkpoint(): void {
+    this.db.transaction(() => {
+      for (const s of this.byId.values()) this.writeChunk(s);
+      this.db.exec('DELETE FROM sample_wal');
+    })();
+    for (const s of this.byId.values()) this.resetHead(s);
+    this.headSamples = 0;
+    this.counters.checkpoints++;
+  }
+
+  /**
+   * Writes a batch in one transaction; when it returns, the batch is committed (durable across a process
+   * kill with synchronous=NORMAL, across a power cut with FULL). Throws StoreError when closed.
+   */
+  ingest(batch: IngestBatch): IngestResult {
+    if (this.closed) throw new StoreError('store_closed', 'the store is closed');
+    const result: IngestResult = {
+      samplesAccepted: 0,
+      samplesDuplicate: 0,
+      samplesOutOfOrder: 0,
+      spansAccepted: 0,
+      spansDuplicate: 0,
+      logsAccepted: 0,
+    };
+    const samples = batch.samples ?? [];
+    // First pass in memory: series ids and order checks; undone if the transaction fails.
+    const created: SeriesState[] = [];
+    const prevLastT = new Map<SeriesState, number>();
+    const accepted: SeriesState[] = [];
+    const wal = Buffer.allocUnsafe(samples.length * 20);
+    let walLen = 0;
+    for (const smp of samples) {
+      const key = labelsKey(smp.labels);
+      let s = this.byKey.get(key);
+      if (!s) {
+        s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key);
+        created.push(s);
+      }
+      if (smp.t <= s.lastT) {
+        if (smp.t === s.lastT) result.samplesDuplicate++;
+        else result.samplesOutOfOrder++;
+        continue;
+      }
+      if (!prevLastT.has(s)) prevLastT.set(s, s.lastT);
+      s.lastT = smp.t;
+      wal.writeUInt32LE(s.id, walLen);
+      wal.writeDoubleLE(smp.t, walLen + 4);
+      wal.writeDoubleLE(smp.v, walLen + 12);
+      walLen += 20;
+      accepted.push(s);
+    }
+    const metaChanged: Array<[string, MetricMetadata]> = [];
+    if (batch.metadata) {
+      for (const [name, m] of batch.metadata) {
+        const old = this.meta.get(name);
+        if (!old || old.type !== m.type || old.help !== m.help || old.unit !== m.unit)
+          metaChanged.push([name, m]);
+      }
+    }
+    let firstLogId = 0;
+    try {
+      this.db.transaction(() => {
+        for (const s of created) {
+          this.st.insertSeries.run(s.id, JSON.stringify(s.labels), s.key);
+          for (const name in s.labels) this.st.insertSeriesLabel.run(name, s.labels[name], s.id);
+        }
+        if (walLen > 0) this.st.insertWal.run(wal.subarray(0, walLen));
+        for (const [name, m] of metaChanged) this.st.upsertMeta.run(name, m.type, m.help, m.unit);
+        for (const sp of batch.spans ?? []) {
+          if (this.insertSpan(sp)) result.spansAccepted++;
+          else result.spansDuplicate++;
+        }
+        for (const l of batch.logs ?? []) {
+          const id = this.insertLog(l);
+          if (firstLogId === 0) firstLogId = id;
+          result.logsAccepted++;
+        }
+      })();
+    } catch (err) {
+      for (const [s, t] of prevLastT) s.lastT = t;
+      for (const s of created) this.removeSeriesState(s);
+      this.nextSeriesId = created.length > 0 ? created[0].id : this.nextSeriesId;
+      throw new StoreError('store_write_failed', `writing the batch failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    // Committed: move the accepted samples into the heads (their order checks are already done).
+    for (const [s, t] of prevLastT) s.lastT = t;
+    for (let i = 0, off = 0; i < accepted.length; i++, off += 20) {
+      this.appendHead(accepted[i], wal.readDoubleLE(off + 4), wal.readDoubleLE(off + 12));
+    }
+    for (const [name, m] of metaChanged) this.meta.set(name, m);
+    result.samplesAccepted = accepted.length;
+    this.counters.samplesAppended += accepted.length;
+    this.counters.samplesDuplicate += result.samplesDuplicate;
+    this.counters.samplesOutOfOrder += result.samplesOutOfOrder;
+    this.counters.spansStored += result.spansAccepted;
+    this.counters.logsStored += result.logsAccepted;
+    if (this.headSamples >= this.headMaxSamples) this.checkpoint();
+    else if (accepted.length > 0) this.flushFullHeads();
+    if (result.logsAccepted > 0) for (const l of this.logListeners) l(firstLogId + result.logsAccepted - 1);
+    return result;
+  }
+
+  private insertSpan(s: SpanIn): boolean {
+    const service = s.resource['service.name'];
+    const info = this.st.insertSpan.run(
+      s.traceId,
+      s.spanId,
+      s.parentSpanId,
+      s.name,
+      s.kind,
+      typeof service === 'string' ? service : '',
+      s.startTimeUnixNano,
+      s.endTimeUnixNano,
+      s.endTimeUnixNano >= s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n,
+      s.statusCode,
+      s.statusMessage,
+      s.traceState,
+      s.flags,
+      json(s.attributes),
+      s.events.length === 0
+        ? '[]'
+        : json(
+            s.events.map((e) => ({
+              timeUnixNano: String(e.timeUnixNano),
+              name: e.name,
+              attributes: e.attributes,
+            })),
+          ),
+      s.links.length === 0 ? '[]' : json(s.links),
+      json(s.resource),
+      json(s.scope),
+    );
+    return info.changes > 0;
+  }
+
+  private insertLog(l: LogIn): number {
+    const service = l.resource['service.name'];
+    const eventType = l.attributes.event_type;
+    const body = bodyText(l.body);
+    const attrs = json(l.attributes);
+    const info = this.st.insertLog.run(
+      l.timeUnixNano,
+      l.observedTimeUnixNano,
+      l.severityNumber,
+      l.severityText,
+      levelOf(l.severityNumber, l.severityText, l.attributes),
+      // Bodies are stored as JSON so a structured body comes back as it went in.
+      json(l.body ?? null),
+      attrs,
+      json(l.resource),
+      json(l.scope),
+      typeof service === 'string' ? service : '',
+      typeof eventType === 'string' ? eventType : '',
+      l.eventName,
+      l.traceId,
+      l.spanId,
+      l.flags,
+    );
+    const id = Number(info.lastInsertRowid);
+    this.st.insertLogFts.run(id, body, attrs);
+    return id;
+  }
+
+  // ---- SeriesSource
+
+  private matchSeries(matchers: readonly LabelMatcher[]): SeriesState[] {
+    let candidates: number[] | undefined;
+    for (const m of matchers) {
+      if (m.op !== '=' || m.value === '') continue;
+      const list = this.postings.get(m.name)?.get(m.value) ?? [];
+      if (!candidates) candidates = list;
+      else {
+        const set = new Set(list);
+        candidates = candidates.filter((id) => set.has(id));
+      }
+      if (candidates.length === 0) return [];
+    }
+    if (!candidates) {
+      // A regex on __name__ narrows through the name postings instead of scanning every series.
+      const nameRe = matchers.find((m) => m.name === '__name__' && m.op === '=~');
+      const names = this.postings.get('__name__');
+      if (nameRe && names) {
+        const re = anchoredRegExp(nameRe.value);
+        candidates = [];
+        for (const [v, ids] of names) if (re.test(v)) for (const id of ids) candidates.push(id);
+      } else candidates = [...this.byId.keys()];
+    }
+    const res = matchers.map((m) => (m.op === '=~' || m.op === '!~' ? anchoredRegExp(m.value) : undefined));
+    const out: SeriesState[] = [];
+    for (const id of candidates) {
+      const s = this.byId.get(id);
+      if (!s) continue;
+      let ok = true;
+      for (let i = 0; i < matchers.length; i++) {
+        if (!matches(s.labels, matchers[i], res[i])) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) out.push(s);
+    }
+    return out;
+  }
+
+  private hasDataIn(s: SeriesState, startMs: number, endMs: number): boolean {
+    if (s.lastT < startMs || s.firstT > endMs) return false;
+    if (s.headN > 0 && s.headTs[0] <= endMs && s.headTs[s.headN - 1] >= startMs) {
+      for (let i = 0; i < s.headN; i++) if (s.headTs[i] >= startMs && s.headTs[i] <= endMs) return true;
+    }
+    return this.st.anyChunkInRange.get(s.id, endMs, startMs) !== undefined;
+  }
+
+  select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): SeriesSamples[] {
+    const out: SeriesSamples[] = [];
+    for (const s of this.matchSeries(matchers)) {
+      if (s.lastT < startMs || s.firstT > endMs) continue;
+      const chunks = this.st.chunksInRange.all(s.id, endMs, startMs) as Buffer[];
+      let total = s.headN;
+      for (const c of chunks) total += chunkLength(c);
+      if (total === 0) continue;
+      const ts = new Float64Array(total);
+      const vs = new Float64Array(total);
+      let n = 0;
+      for (const c of chunks) n += decodeChunk(c, ts, vs, n);
+      if (s.headN > 0) {
+        ts.set(s.headTs.subarray(0, s.headN), n);
+        vs.set(s.headVs.subarray(0, s.headN), n);
+        n += s.headN;
+      }
+      // Trim to [startMs, endMs]; samples are ascending across chunks and head.
+      let lo = 0;
+      while (lo < n && ts[lo] < startMs) lo++;
+      let hi = n;
+      while (hi > lo && ts[hi - 1] > endMs) hi--;
+      if (hi === lo) continue;
+      out.push({
+        labels: s.labels,
+        timestamps: lo === 0 && hi === n ? ts : ts.subarray(lo, hi),
+        values: lo === 0 && hi === n ? vs : vs.subarray(lo, hi),
+      });
+    }
+    return out;
+  }
+
+  series(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Labels[] {
+    return this.matchSeries(matchers)
+      .filter((s) => this.hasDataIn(s, startMs, endMs))
+      .map((s) => s.labels);
+  }
+
+  private scoped(
+    matchers?: readonly LabelMatcher[],
+    startMs?: number,
+    endMs?: number,
+  ): SeriesState[] | undefined {
+    if ((!matchers || matchers.length === 0) && startMs === undefined && endMs === undefined)
+      return undefined;
+    const lo = startMs ?? Number.NEGATIVE_INFINITY;
+    const hi = endMs ?? Number.POSITIVE_INFINITY;
+    const base = matchers && matchers.length > 0 ? this.matchSeries(matchers) : [...this.byId.values()];
+    return base.filter((s) => this.hasDataIn(s, lo, hi));
+  }
+
+  labelNames(matchers?: readonly LabelMatcher[], startMs?: number, endMs?: number): string[] {
+    const scope = this.scoped(matchers, startMs, endMs);
+    if (!scope) return [...this.postings.keys()].sort();
+    const names = new Set<string>();
+    for (const s of scope) for (const n in s.labels) names.add(n);
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers?: readonly LabelMatcher[], startMs?: number, endMs?: number): string[] {
+    const scope = this.scoped(matchers, startMs, endMs);
+    if (!scope) return [...(this.postings.get(name)?.keys() ?? [])].sort();
+    const values = new Set<string>();
+    for (const s of scope) {
+      const v = s.labels[name];
+      if (v !== undefined && v !== '') values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  /** Metric metadata by metric name, as Prometheus' /api/v1/metadata. */
+  metadata(): Record<string, MetricMetadata[]> {
+    const out: Record<string, MetricMetadata[]> = {};
+    for (const [name, m] of [...this.meta].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out[name] = [m];
+    return out;
+  }
+
+  /** The latest sample of every series (for the /metrics exposition); stale or NaN-only series included. */
+  *latest(): Generator<{ labels: Labels; t: number; v: number }> {
+    for (const s of this.byId.values())
+      if (s.lastT > Number.NEGATIVE_INFINITY) yield { labels: s.labels, t: s.lastT, v: s.lastV };
+  }
+
+  // ---- traces and logs
+
+  /** Traces with a span matching every filter, newest first. */
+  searchTraces(q: TraceQuery): TraceSummary[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.service) {
+      where.push('service = ?');
+      args.push(q.service);
+    }
+    if (q.startMs !== undefined) {
+      where.push('start_ns >= ?');
+      args.push(BigInt(Math.floor(q.startMs)) * MS_NS);
+    }
+    if (q.endMs !== undefined) {
+      where.push('start_ns <= ?');
+      args.push(BigInt(Math.floor(q.endMs)) * MS_NS);
+    }
+    if (q.minDurationMs !== undefined) {
+      where.push('duration_ns >= ?');
+      args.push(BigInt(Math.round(q.minDurationMs * 1e6)));
+    }
+    for (const [k, v] of q.attributes ?? []) {
+      // Compare as text so `quantum.shots=1024` matches the integer 1024 too.
+      where.push(`CAST(json_extract(attributes, ?) AS TEXT) = ?`);
+      args.push(`$."${k.replace(/"/g, '""')}"`, v);
+    }
+    const limit = Math.min(Math.max(q.limit ?? 20, 1), 1000);
+    const ids = this.db
+      .prepare(
+        `SELECT trace_id FROM spans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY trace_id ORDER BY MAX(start_ns) DESC LIMIT ${limit}`,
+      )
+      .pluck()
+      .all(...args) as string[];
+    const summarize = this.db
+      .prepare(
+        `SELECT MIN(start_ns) AS start_ns, MAX(end_ns) AS end_ns, COUNT(*) AS n, SUM(status_code = 2) AS errors,
+           (SELECT name FROM spans r WHERE r.trace_id = s.trace_id ORDER BY (r.parent_span_id = '') DESC, r.start_ns LIMIT 1) AS root,
+           (SELECT service FROM spans r WHERE r.trace_id = s.trace_id ORDER BY (r.parent_span_id = '') DESC, r.start_ns LIMIT 1) AS service
+         FROM spans s WHERE trace_id = ?`,
+      )
+      .safeIntegers(true);
+    return ids.map((id) => {
+      const r = summarize.get(id) as {
+        start_ns: bigint;
+        end_ns: bigint;
+        n: bigint;
+        errors: bigint;
+        root: string;
+        service: string;
+      };
+      return {
+        traceId: id,
+        rootName: r.root,
+        service: r.service,
+        startTimeUnixNano: String(r.start_ns),
+        durationMs: Number(r.end_ns - r.start_ns) / 1e6,
+        spanCount: Number(r.n),
+        errorCount: Number(r.errors),
+      };
+    });
+  }
+
+  /** Every stored span of one trace, by start time; empty when unknown. */
+  getTrace(traceId: string): SpanOut[] {
+    return (this.st.traceSpans.all(traceId.toLowerCase()) as Array<Record<string, unknown>>).map((r) => ({
+      traceId: r.trace_id as string,
+      spanId: r.span_id as string,
+      parentSpanId: r.parent_span_id as string,
+      name: r.name as string,
+      kind: Number(r.kind),
+      service: r.service as string,
+      startTimeUnixNano: String(r.start_ns),
+      endTimeUnixNano: String(r.end_ns),
+      durationMs: Number(r.duration_ns as bigint) / 1e6,
+      status: { code: Number(r.status_code), message: r.status_message as string },
+      traceState: r.trace_state as string,
+      flags: Number(r.flags),
+      attributes: JSON.parse(r.attributes as string),
+      events: JSON.parse(r.events as string),
+      links: JSON.parse(r.links as string),
+      resource: JSON.parse(r.resource as string),
+      scope: JSON.parse(r.scope as string),
+    }));
+  }
+
+  /** Log records matching every filter, newest first (oldest first with `afterId`, for tailing). */
+  searchLogs(q: LogQuery): LogOut[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.q) {
+      where.push('id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)');
+      args.push(q.q);
+    }
+    if (q.level) {
+      where.push('level = ?');
+      args.push(q.level.toLowerCase());
+    }
+    if (q.eventType) {
+      where.push('event_type = ?');
+      args.push(q.eventType);
+    }
+    if (q.traceId) {
+      where.push('trace_id = ?');
+      args.push(q.traceId.toLowerCase());
+    }
+    if (q.startMs !== undefined) {
+      where.push('time_ns >= ?');
+      args.push(BigInt(Math.floor(q.startMs)) * MS_NS);
+    }
+    if (q.endMs !== undefined) {
+      where.push('time_ns <= ?');
+      args.push(BigInt(Math.floor(q.endMs)) * MS_NS);
+    }
+    if (q.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(q.afterId);
+    }
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 5000);
+    const order = q.afterId !== undefined ? 'id ASC' : 'time_ns DESC, id DESC';
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = this.db
+        .prepare(
+          `SELECT * FROM logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`,
+        )
+        .safeIntegers(true)
+        .all(...args) as Array<Record<string, unknown>>;
+    } catch (err) {
+      if (q.q && (err as { code?: string }).code?.startsWith('SQLITE_ERROR'))
+        throw new StoreError('log_query_invalid', `invalid text query '${q.q}': ${(err as Error).message}`);
+      throw err;
+    }
+    return rows.map((r) => ({
+      id: Number(r.id),
+      timeUnixNano: String(r.time_ns),
+      observedTimeUnixNano: String(r.observed_ns),
+      severityNumber: Number(r.severity_number),
+      severityText: r.severity_text as string,
+      level: r.level as string,
+      body: JSON.parse(r.body as string),
+      attributes: JSON.parse(r.attributes as string),
+      resource: JSON.parse(r.resource as string),
+      scope: JSON.parse(r.scope as string),
+      service: r.service as string,
+      eventType: r.event_type as string,
+      eventName: r.event_name as string,
+      traceId: r.trace_id as string,
+      spanId: r.span_id as string,
+      flags: Number(r.flags),
+    }));
+  }
+
+  /** Calls `listener(lastLogId)` after every committed batch with logs; returns the unsubscribe function. */
+  onLogs(listener: (lastId: number) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  /** The highest log id stored. */
+  lastLogId(): number {
+    return Number(this.st.maxLogId.get());
+  }
+
+  // ---- calibrations and jobs
+
+  /** Stores a calibration snapshot (idempotent per provider, device and time); returns its id. */
+  putCalibration(provider: string, device: string, takenAtMs: number, snapshot: unknown): number {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO calibrations (provider, device, taken_at_ms, snapshot) VALUES (?, ?, ?, ?)',
+      )
+      .run(provider, device, takenAtMs, JSON.stringify(snapshot));
+    return Number(
+      this.db
+        .prepare('SELECT id FROM calibrations WHERE provider = ? AND device = ? AND taken_at_ms = ?')
+        .pluck()
+        .get(provider, device, takenAtMs),
+    );
+  }
+
+  /** Calibration snapshots of a device, newest first. */
+  calibrations(
+    provider: string,
+    device: string,
+    limit = 100,
+  ): Array<{ id: number; takenAtMs: number; snapshot: unknown }> {
+    return (
+      this.db
+        .prepare(
+          'SELECT id, taken_at_ms, snapshot FROM calibrations WHERE provider = ? AND device = ? ORDER BY taken_at_ms DESC LIMIT ?',
+        )
+        .all(provider, device, limit) as Array<{ id: number; taken_at_ms: number; snapshot: string }>
+    ).map((r) => ({ id: r.id, takenAtMs: r.taken_at_ms, snapshot: JSON.parse(r.snapshot) }));
+  }
+
+  /** Inserts or updates a job record. */
+  putJob(job: {
+    id: string;
+    provider: string;
+    device: string;
+    status: string;
+    createdAtMs: number;
+    updatedAtMs: number;
+    calibrationId?: number;
+    details?: unknown;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, provider, device, status, created_at_ms, updated_at_ms, calibration_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated_at_ms = excluded.updated_at_ms,
+           calibration_id = COALESCE(excluded.calibration_id, calibration_id), details = excluded.details`,
+      )
+      .run(
+        job.id,
+        job.provider,
+        job.device,
+        job.status,
+        job.createdAtMs,
+        job.updatedAtMs,
+        job.calibrationId ?? null,
+        JSON.stringify(job.details ?? {}),
+      );
+  }
+
+  /** Jobs, newest first. */
+  jobs(limit = 100): Array<Record<string, unknown>> {
+    return (
+      this.db.prepare('SELECT * FROM jobs ORDER BY created_at_ms DESC LIMIT ?').all(limit) as Array<
+        Record<string, unknown>
+      >
+    ).map((r) => ({ ...r, details: JSON.parse(r.details as string) }));
+  }
+
+  // ---- retention
+
+  /** Deletes data older than the retention period, then the oldest data while above the size cap. */
+  enforceRetention(nowMs = Date.now()): void {
+    const cutoffMs = nowMs - this.retentionMs;
+    const d = this.deleteBefore(cutoffMs);
+    this.retentionDeleted.chunks += d.chunks;
+    this.retentionDeleted.spans += d.spans;
+    this.retentionDeleted.logs += d.logs;
+    if (this.maxBytes <= 0) return;
+    for (let round = 0; round < 20 && this.usedBytes() > this.maxBytes; round++) {
+      const oldest = this.oldestMs();
+      if (oldest === undefined) break;
+      // Move the cut a tenth of the stored time span at a time (at least one second) until under the cap.
+      const span = Math.max(nowMs - oldest, 1000);
+      const flushed = this.headSamples > 0;
+      if (flushed) this.checkpoint();
+      const c = this.deleteBefore(oldest + Math.max(span / 10, 1000));
+      this.sizeCapDeleted.chunks += c.chunks;
+      this.sizeCapDeleted.spans += c.spans;
+      this.sizeCapDeleted.logs += c.logs;
+    }
+  }
+
+  private deleteBefore(cutoffMs: number): { chunks: number; spans: number; logs: number } {
+    const cutNs = BigInt(Math.floor(cutoffMs)) * MS_NS;
+    return this.db.transaction(() => {
+      const chunks = this.db.prepare('DELETE FROM chunks WHERE max_t < ?').run(cutoffMs).changes;
+      const spans = this.db.prepare('DELETE FROM spans WHERE end_ns < ?').run(cutNs).changes;
+      const ids = this.db.prepare('SELECT id FROM logs WHERE time_ns < ?').pluck().all(cutNs) as number[];
+      const delFts = this.db.prepare(
+        "INSERT INTO logs_fts (logs_fts, rowid, body, attributes) SELECT 'delete', id, body, attributes FROM logs WHERE id = ?",
+      );
+      for (const id of ids) delFts.run(id);
+      const logs = this.db.prepare('DELETE FROM logs WHERE time_ns < ?').run(cutNs).changes;
+      return { chunks, spans, logs };
+    })();
+  }
+
+  private oldestMs(): number | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT MIN(t) FROM (SELECT MIN(min_t) AS t FROM chunks UNION ALL SELECT MIN(start_ns) / 1000000 FROM spans
+         UNION ALL SELECT MIN(time_ns) / 1000000 FROM logs)`,
+      )
+      .pluck()
+      .get() as number | null;
+    return r ?? undefined;
+  }
+
+  /** Bytes of live pages (file size minus free pages): what the size cap measures. */
+  usedBytes(): number {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * pageSize;
+  }
+
+  /** Bytes on disk: the database file and its WAL. */
+  fileBytes(): number {
+    let total = 0;
+    for (const f of [this.file, `${this.file}-wal`]) {
+      try {
+        total += statSync(f).size;
+      } catch {
+        // the WAL file may not exist between checkpoints
+      }
+    }
+    return total;
+  }
+
+  stats(): StoreStats {
+    return {
+      series: this.byId.size,
+      headSamples: this.headSamples,
+      chunks: Number(this.db.prepare('SELECT COUNT(*) FROM chunks').pluck().get()),
+      ...this.counters,
+      retentionDeleted: { ...this.retentionDeleted },
+      sizeCapDeleted: { ...this.sizeCapDeleted },
+      fileBytes: this.fileBytes(),
+      usedBytes: this.usedBytes(),
+    };
+  }
+
+  /** Flushes heads into chunks, checkpoints the SQLite WAL and closes the database. */
+  close(): void {
+    if (this.closed) return;
+    this.checkpoint();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+}
