@@ -187,5 +187,38 @@ export function initialLayout(
     layout[next] = pick;
     used.add(pick);
   }
+  improveBySwaps(layout, weight, graph);
   return layout;
+}
+
+/**
+ * Hill-climbs the greedy placement: exchanges the physical qubits of two logical qubits while that lowers
+ * Σ gates·(hops − 1). Greedy growth from the middle of a chain can strand its end;
+ * this pass straightens it. Bounded: at most numLogical passes.
+ */
+function improveBySwaps(layout: number[], weight: ReadonlyMap<string, number>, graph: CouplingGraph): void {
+  const n = graph.numQubits;
+  const pairs = [...weight.entries()].map(([k, w]) => {
+    const [a, b] = k.split('_').map(Number);
+    return [a, b, w] as const;
+  });
+  const cost = () => {
+    let c = 0;
+    for (const [a, b, w] of pairs) c += w * (graph.dist[layout[a] * n + layout[b]] - 1);
+    return c;
+  };
+  let current = cost();
+  for (let pass = 0; pass < layout.length && current > 0; pass++) {
+    let improved = false;
+    for (let i = 0; i < layout.length; i++)
+      for (let j = i + 1; j < layout.length; j++) {
+        [layout[i], layout[j]] = [layout[j], layout[i]];
+        const c = cost();
+        if (c < current) {
+          current = c;
+          improved = true;
+        } else [layout[i], layout[j]] = [layout[j], layout[i]];
+      }
+    if (!improved) break;
+  }
 }
