@@ -45,6 +45,7 @@ export const circuitExecutionSchema = z.strictObject({
     two_qubit_gates: z.number().int().nonnegative().optional(),
     measurements: z.number().int().nonnegative().optional(),
     fidelity: fidelity.optional(),
+    estimated_success_probability: z.number().min(0).max(1).optional(),
   }),
 });
 

@@ -45,12 +45,15 @@ export type CostOf = (
   job: JobRecord,
   device: Device,
 ) => CostFigure | undefined | Promise<CostFigure | undefined>;
-/** Computes a job's fidelity; undefined when neither method applies (then none is recorded). */
+/**
+ * Computes a job's fidelity by one or both methods; undefined or [] when neither applies (then none is recorded).
+ * With both, `hellinger` is the recorded fidelity and `esp` the estimated success probability.
+ */
 export type FidelityOf = (
   job: JobRecord,
   circuit: Circuit,
   device: Device,
-) => Fidelity | undefined | Promise<Fidelity | undefined>;
+) => Fidelity | readonly Fidelity[] | undefined | Promise<Fidelity | readonly Fidelity[] | undefined>;
 
 /** Configuration of an Observer. Every signal can be turned off; off costs nothing on the hot path. */
 export interface ObserverOptions {
@@ -89,6 +92,7 @@ export interface RunResult {
   readonly executionSeconds: number | null;
   readonly queueSeconds: number | null;
   readonly fidelity?: Fidelity;
+  readonly estimatedSuccessProbability?: number;
   readonly cost?: CostFigure;
   readonly traceId?: string;
 }
@@ -569,7 +573,10 @@ export class Observer {
         m.fidelity.set(ct, rec.fidelity.value);
         m.fidelityEstimate.set({ ...ct, method: rec.fidelity.method }, rec.fidelity.value);
       }
-      if (rec.estimatedSuccessProbability !== undefined) m.esp.set(ct, rec.estimatedSuccessProbability);
+      if (rec.estimatedSuccessProbability !== undefined) {
+        m.esp.set(ct, rec.estimatedSuccessProbability);
+        m.fidelityEstimate.set({ ...ct, method: 'esp' }, rec.estimatedSuccessProbability);
+      }
       if (rec.cost) m.cost.inc({ provider: rec.provider, cost_type: rec.cost.costType }, rec.cost.amount);
     }
     if (recording) {
@@ -613,6 +620,8 @@ export class Observer {
         qm.measurements = fig.measurements;
       }
       if (rec.fidelity) qm.fidelity = { value: rec.fidelity.value, method: rec.fidelity.method };
+      if (rec.estimatedSuccessProbability !== undefined)
+        qm.estimated_success_probability = rec.estimatedSuccessProbability;
       const details: Record<string, unknown> = {
         circuit_name: rec.circuitName,
         shots: rec.shots,
@@ -738,14 +747,18 @@ export class Observer {
     const executionSeconds = secondsBetween(job.startedAt, job.finishedAt);
     const queueSeconds = secondsBetween(job.createdAt, job.startedAt);
     let fidelity: Fidelity | undefined;
+    let esp: number | undefined;
     let cost: CostFigure | undefined;
     if (status === EXECUTION_STATUS.success && this.fidelityOf) {
       try {
-        fidelity = await this.fidelityOf(job, circuit, device);
-        if (fidelity && !(fidelity.value >= 0 && fidelity.value <= 1)) {
-          fidelity = undefined;
-          this.drop('metrics', 'invalid_fidelity');
-        }
+        const got = await this.fidelityOf(job, circuit, device);
+        const all = (got === undefined ? [] : Array.isArray(got) ? got : [got]) as Fidelity[];
+        const valid = all.filter(
+          (f) => f.value >= 0 && f.value <= 1 && (f.method === 'hellinger' || f.method === 'esp'),
+        );
+        if (valid.length < all.length) this.drop('metrics', 'invalid_fidelity', all.length - valid.length);
+        fidelity = valid.find((f) => f.method === 'hellinger') ?? valid.find((f) => f.method === 'esp');
+        esp = valid.find((f) => f.method === 'esp')?.value;
       } catch {
         this.drop('metrics', 'fidelity_hook_failed');
       }
@@ -770,7 +783,7 @@ export class Observer {
         jobId: job.id,
         calibratedAt: job.calibratedAt ?? calibration?.calibratedAt,
         fidelity,
-        estimatedSuccessProbability: fidelity?.method === 'esp' ? fidelity.value : undefined,
+        estimatedSuccessProbability: esp,
         cost,
         error: job.error,
       },
@@ -778,7 +791,17 @@ export class Observer {
     );
     const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
     span.end();
-    return { job, status, circuitId: info.id, executionSeconds, queueSeconds, fidelity, cost, traceId };
+    return {
+      job,
+      status,
+      circuitId: info.id,
+      executionSeconds,
+      queueSeconds,
+      fidelity,
+      estimatedSuccessProbability: esp,
+      cost,
+      traceId,
+    };
   }
 
   /**
