@@ -127,7 +127,10 @@ export function controlled(u: Matrix, nCtrl: number, ctrlState = (1 << nCtrl) - 
  * Unitary of a sequence of gates on `numQubits` qubits (dense; for definitions and tests, up to ~10 qubits).
  * Each step is a gate matrix and the qubits it acts on.
  */
-export function composeUnitary(numQubits: number, steps: ReadonlyArray<{ matrix: Matrix; qubits: readonly number[] }>): Matrix {
+export function composeUnitary(
+  numQubits: number,
+  steps: ReadonlyArray<{ matrix: Matrix; qubits: readonly number[] }>,
+): Matrix {
   const dim = 1 << numQubits;
   let u = identity(dim);
   for (const step of steps) u = matmul(embed(step.matrix, step.qubits, numQubits), u);
@@ -176,8 +179,14 @@ function rx(t: number): Matrix {
   const c = Math.cos(t / 2);
   const s = Math.sin(t / 2);
   return matrixFrom([
-    [[c, 0], [0, -s]],
-    [[0, -s], [c, 0]],
+    [
+      [c, 0],
+      [0, -s],
+    ],
+    [
+      [0, -s],
+      [c, 0],
+    ],
   ]);
 }
 
@@ -185,8 +194,14 @@ function ry(t: number): Matrix {
   const c = Math.cos(t / 2);
   const s = Math.sin(t / 2);
   return matrixFrom([
-    [[c, 0], [-s, 0]],
-    [[s, 0], [c, 0]],
+    [
+      [c, 0],
+      [-s, 0],
+    ],
+    [
+      [s, 0],
+      [c, 0],
+    ],
   ]);
 }
 
@@ -210,12 +225,24 @@ const Z = matrixFrom([
   [Z0, [-1, 0]],
 ]);
 const H = matrixFrom([
-  [[S2, 0], [S2, 0]],
-  [[S2, 0], [-S2, 0]],
+  [
+    [S2, 0],
+    [S2, 0],
+  ],
+  [
+    [S2, 0],
+    [-S2, 0],
+  ],
 ]);
 const SX = matrixFrom([
-  [[0.5, 0.5], [0.5, -0.5]],
-  [[0.5, -0.5], [0.5, 0.5]],
+  [
+    [0.5, 0.5],
+    [0.5, -0.5],
+  ],
+  [
+    [0.5, -0.5],
+    [0.5, 0.5],
+  ],
 ]);
 const SWAP = matrixFrom([
   [ONE, Z0, Z0, Z0],
@@ -250,7 +277,10 @@ function kron(a: Matrix, b: Matrix): Matrix {
     for (let ac = 0; ac < da; ac++)
       for (let br = 0; br < db; br++)
         for (let bc = 0; bc < db; bc++) {
-          const [re, im] = mul([a[2 * (ar * da + ac)], a[2 * (ar * da + ac) + 1]], [b[2 * (br * db + bc)], b[2 * (br * db + bc) + 1]]);
+          const [re, im] = mul(
+            [a[2 * (ar * da + ac)], a[2 * (ar * da + ac) + 1]],
+            [b[2 * (br * db + bc)], b[2 * (br * db + bc) + 1]],
+          );
           const r = ar * db + br;
           const c = ac * db + bc;
           out[2 * (r * dim + c)] = re;
@@ -331,7 +361,14 @@ function spec(s: GateSpec): GateSpec {
 }
 
 const list: GateSpec[] = [
-  spec({ name: 'id', numQubits: 1, numParams: 0, matrix: fixed(identity(2)), diagonal: true, permutation: true }),
+  spec({
+    name: 'id',
+    numQubits: 1,
+    numParams: 0,
+    matrix: fixed(identity(2)),
+    diagonal: true,
+    permutation: true,
+  }),
   spec({ name: 'x', numQubits: 1, numParams: 0, matrix: fixed(X), permutation: true }),
   spec({ name: 'y', numQubits: 1, numParams: 0, matrix: fixed(Y) }),
   spec({ name: 'z', numQubits: 1, numParams: 0, matrix: fixed(Z), diagonal: true }),
@@ -351,18 +388,87 @@ const list: GateSpec[] = [
   spec({ name: 'u2', numQubits: 1, numParams: 2, matrix: (p) => u3(Math.PI / 2, p[0], p[1]) }),
   spec({ name: 'u3', numQubits: 1, numParams: 3, matrix: (p) => u3(p[0], p[1], p[2]) }),
   spec({ name: 'u', numQubits: 1, numParams: 3, matrix: (p) => u3(p[0], p[1], p[2]) }),
-  spec({ name: 'cx', numQubits: 2, numParams: 0, matrix: () => controlled(X, 1), permutation: true, controls: 1, base: 'x' }),
+  spec({
+    name: 'cx',
+    numQubits: 2,
+    numParams: 0,
+    matrix: () => controlled(X, 1),
+    permutation: true,
+    controls: 1,
+    base: 'x',
+  }),
   spec({ name: 'cy', numQubits: 2, numParams: 0, matrix: () => controlled(Y, 1), controls: 1, base: 'y' }),
-  spec({ name: 'cz', numQubits: 2, numParams: 0, matrix: () => controlled(Z, 1), diagonal: true, controls: 1, base: 'z' }),
+  spec({
+    name: 'cz',
+    numQubits: 2,
+    numParams: 0,
+    matrix: () => controlled(Z, 1),
+    diagonal: true,
+    controls: 1,
+    base: 'z',
+  }),
   spec({ name: 'ch', numQubits: 2, numParams: 0, matrix: () => controlled(H, 1), controls: 1, base: 'h' }),
   spec({ name: 'swap', numQubits: 2, numParams: 0, matrix: fixed(SWAP), permutation: true }),
-  spec({ name: 'crx', numQubits: 2, numParams: 1, matrix: (p) => controlled(rx(p[0]), 1), controls: 1, base: 'rx' }),
-  spec({ name: 'cry', numQubits: 2, numParams: 1, matrix: (p) => controlled(ry(p[0]), 1), controls: 1, base: 'ry' }),
-  spec({ name: 'crz', numQubits: 2, numParams: 1, matrix: (p) => controlled(rz(p[0]), 1), diagonal: true, controls: 1, base: 'rz' }),
-  spec({ name: 'cp', numQubits: 2, numParams: 1, matrix: (p) => controlled(phase(p[0]), 1), diagonal: true, controls: 1, base: 'p' }),
-  spec({ name: 'cphase', numQubits: 2, numParams: 1, matrix: (p) => controlled(phase(p[0]), 1), diagonal: true, controls: 1, base: 'p' }),
-  spec({ name: 'cu1', numQubits: 2, numParams: 1, matrix: (p) => controlled(phase(p[0]), 1), diagonal: true, controls: 1, base: 'u1' }),
-  spec({ name: 'cu3', numQubits: 2, numParams: 3, matrix: (p) => controlled(u3(p[0], p[1], p[2]), 1), controls: 1, base: 'u3' }),
+  spec({
+    name: 'crx',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(rx(p[0]), 1),
+    controls: 1,
+    base: 'rx',
+  }),
+  spec({
+    name: 'cry',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(ry(p[0]), 1),
+    controls: 1,
+    base: 'ry',
+  }),
+  spec({
+    name: 'crz',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(rz(p[0]), 1),
+    diagonal: true,
+    controls: 1,
+    base: 'rz',
+  }),
+  spec({
+    name: 'cp',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(phase(p[0]), 1),
+    diagonal: true,
+    controls: 1,
+    base: 'p',
+  }),
+  spec({
+    name: 'cphase',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(phase(p[0]), 1),
+    diagonal: true,
+    controls: 1,
+    base: 'p',
+  }),
+  spec({
+    name: 'cu1',
+    numQubits: 2,
+    numParams: 1,
+    matrix: (p) => controlled(phase(p[0]), 1),
+    diagonal: true,
+    controls: 1,
+    base: 'u1',
+  }),
+  spec({
+    name: 'cu3',
+    numQubits: 2,
+    numParams: 3,
+    matrix: (p) => controlled(u3(p[0], p[1], p[2]), 1),
+    controls: 1,
+    base: 'u3',
+  }),
   spec({
     name: 'cu',
     numQubits: 2,
@@ -380,8 +486,24 @@ const list: GateSpec[] = [
     },
     controls: 1,
   }),
-  spec({ name: 'ccx', numQubits: 3, numParams: 0, matrix: () => controlled(X, 2), permutation: true, controls: 2, base: 'x' }),
-  spec({ name: 'cswap', numQubits: 3, numParams: 0, matrix: () => controlled(SWAP, 1), permutation: true, controls: 1, base: 'swap' }),
+  spec({
+    name: 'ccx',
+    numQubits: 3,
+    numParams: 0,
+    matrix: () => controlled(X, 2),
+    permutation: true,
+    controls: 2,
+    base: 'x',
+  }),
+  spec({
+    name: 'cswap',
+    numQubits: 3,
+    numParams: 0,
+    matrix: () => controlled(SWAP, 1),
+    permutation: true,
+    controls: 1,
+    base: 'swap',
+  }),
   spec({ name: 'rxx', numQubits: 2, numParams: 1, matrix: (p) => pauliRotation2(XX, p[0]) }),
   spec({ name: 'ryy', numQubits: 2, numParams: 1, matrix: (p) => pauliRotation2(YY, p[0]) }),
   spec({
@@ -402,10 +524,43 @@ const list: GateSpec[] = [
   }),
   spec({ name: 'rccx', numQubits: 3, numParams: 0, matrix: fixed(RCCX) }),
   spec({ name: 'rc3x', numQubits: 4, numParams: 0, matrix: fixed(RC3X) }),
-  spec({ name: 'c3x', numQubits: 4, numParams: 0, matrix: () => controlled(X, 3), permutation: true, controls: 3, base: 'x' }),
-  spec({ name: 'c3sqrtx', numQubits: 4, numParams: 0, matrix: () => controlled(SX, 3), controls: 3, base: 'sx' }),
-  spec({ name: 'c4x', numQubits: 5, numParams: 0, matrix: () => controlled(X, 4), permutation: true, controls: 4, base: 'x' }),
+  spec({
+    name: 'c3x',
+    numQubits: 4,
+    numParams: 0,
+    matrix: () => controlled(X, 3),
+    permutation: true,
+    controls: 3,
+    base: 'x',
+  }),
+  spec({
+    name: 'c3sqrtx',
+    numQubits: 4,
+    numParams: 0,
+    matrix: () => controlled(SX, 3),
+    controls: 3,
+    base: 'sx',
+  }),
+  spec({
+    name: 'c4x',
+    numQubits: 5,
+    numParams: 0,
+    matrix: () => controlled(X, 4),
+    permutation: true,
+    controls: 4,
+    base: 'x',
+  }),
   spec({ name: 'ecr', numQubits: 2, numParams: 0, matrix: fixed(ECR) }),
+  // qelib1.inc's u0(gamma) is an identity (a timed idle on old IBM devices); csx is controlled-sqrt(X).
+  spec({
+    name: 'u0',
+    numQubits: 1,
+    numParams: 1,
+    matrix: () => identity(2),
+    diagonal: true,
+    permutation: true,
+  }),
+  spec({ name: 'csx', numQubits: 2, numParams: 0, matrix: () => controlled(SX, 1), controls: 1, base: 'sx' }),
   spec({ name: 'iswap', numQubits: 2, numParams: 0, matrix: fixed(ISWAP) }),
 ];
 

@@ -33,6 +33,11 @@ export interface Instruction {
   readonly params: readonly Param[];
   readonly condition?: Condition;
   readonly modifiers?: readonly Modifier[];
+  /**
+   * Only on instructions named `unitary` (made by `flatten` for a modified gate with no built-in equivalent):
+   * the dense matrix in the gate library's convention (interleaved re/im, row-major, qubits[0] least significant).
+   */
+  readonly matrix?: Float64Array;
 }
 
 /** A user gate definition (`gate` in QASM); `body` is null for `opaque`. Body qubits are 0..numQubits-1, params are symbols. */
@@ -76,7 +81,10 @@ export class Circuit {
   addQreg(name: string, size: number): Register {
     checkSize('qreg', name, size);
     if (this.numQubits + size > MAX_QUBITS)
-      throw new CircuitError('circuit_too_large', `register '${name}' would give ${this.numQubits + size} qubits; at most ${MAX_QUBITS} are supported`);
+      throw new CircuitError(
+        'circuit_too_large',
+        `register '${name}' would give ${this.numQubits + size} qubits; at most ${MAX_QUBITS} are supported`,
+      );
     const reg = { name, size, offset: this.numQubits };
     this.qregs.push(reg);
     this.numQubits += size;
@@ -87,7 +95,10 @@ export class Circuit {
   addCreg(name: string, size: number): Register {
     checkSize('creg', name, size);
     if (this.numClbits + size > MAX_QUBITS)
-      throw new CircuitError('circuit_too_large', `register '${name}' would give ${this.numClbits + size} clbits; at most ${MAX_QUBITS} are supported`);
+      throw new CircuitError(
+        'circuit_too_large',
+        `register '${name}' would give ${this.numClbits + size} clbits; at most ${MAX_QUBITS} are supported`,
+      );
     const reg = { name, size, offset: this.numClbits };
     this.cregs.push(reg);
     this.numClbits += size;
@@ -98,15 +109,25 @@ export class Circuit {
   append(inst: Instruction): this {
     for (const q of inst.qubits) {
       if (!Number.isInteger(q) || q < 0 || q >= this.numQubits)
-        throw new CircuitError('qubit_out_of_range', `${inst.name}: qubit ${q} is outside 0..${this.numQubits - 1}`);
+        throw new CircuitError(
+          'qubit_out_of_range',
+          `${inst.name}: qubit ${q} is outside 0..${this.numQubits - 1}`,
+        );
     }
     if (new Set(inst.qubits).size !== inst.qubits.length)
-      throw new CircuitError('duplicate_qubit', `${inst.name}: the same qubit appears twice in [${inst.qubits.join(', ')}]`);
+      throw new CircuitError(
+        'duplicate_qubit',
+        `${inst.name}: the same qubit appears twice in [${inst.qubits.join(', ')}]`,
+      );
     for (const c of inst.clbits) {
       if (!Number.isInteger(c) || c < 0 || c >= this.numClbits)
-        throw new CircuitError('clbit_out_of_range', `${inst.name}: clbit ${c} is outside 0..${this.numClbits - 1}`);
+        throw new CircuitError(
+          'clbit_out_of_range',
+          `${inst.name}: clbit ${c} is outside 0..${this.numClbits - 1}`,
+        );
     }
-    for (const p of inst.params) for (const s of freeSymbols(p)) if (!this.inputs.includes(s)) this.inputs.push(s);
+    for (const p of inst.params)
+      for (const s of freeSymbols(p)) if (!this.inputs.includes(s)) this.inputs.push(s);
     this.instructions.push(inst);
     return this;
   }
@@ -117,42 +138,105 @@ export class Circuit {
     const def = this.definitions.get(name);
     const arity = spec?.numQubits ?? def?.numQubits;
     const nParams = spec?.numParams ?? def?.params.length;
-    if (arity === undefined || nParams === undefined) throw new CircuitError('unknown_gate', `unknown gate '${name}'`);
-    if (qubits.length !== arity) throw new CircuitError('gate_arity', `${name} acts on ${arity} qubit(s), got ${qubits.length}`);
-    if (params.length !== nParams) throw new CircuitError('gate_params', `${name} takes ${nParams} parameter(s), got ${params.length}`);
+    if (arity === undefined || nParams === undefined)
+      throw new CircuitError('unknown_gate', `unknown gate '${name}'`);
+    if (qubits.length !== arity)
+      throw new CircuitError('gate_arity', `${name} acts on ${arity} qubit(s), got ${qubits.length}`);
+    if (params.length !== nParams)
+      throw new CircuitError('gate_params', `${name} takes ${nParams} parameter(s), got ${params.length}`);
     return this.append({ name, qubits: [...qubits], clbits: [], params: [...params] });
   }
 
-  id(q: number): this { return this.gate('id', [q]); }
-  x(q: number): this { return this.gate('x', [q]); }
-  y(q: number): this { return this.gate('y', [q]); }
-  z(q: number): this { return this.gate('z', [q]); }
-  h(q: number): this { return this.gate('h', [q]); }
-  s(q: number): this { return this.gate('s', [q]); }
-  sdg(q: number): this { return this.gate('sdg', [q]); }
-  t(q: number): this { return this.gate('t', [q]); }
-  tdg(q: number): this { return this.gate('tdg', [q]); }
-  sx(q: number): this { return this.gate('sx', [q]); }
-  sxdg(q: number): this { return this.gate('sxdg', [q]); }
-  rx(theta: Param, q: number): this { return this.gate('rx', [q], [theta]); }
-  ry(theta: Param, q: number): this { return this.gate('ry', [q], [theta]); }
-  rz(theta: Param, q: number): this { return this.gate('rz', [q], [theta]); }
-  p(lambda: Param, q: number): this { return this.gate('p', [q], [lambda]); }
-  u(theta: Param, phi: Param, lambda: Param, q: number): this { return this.gate('u', [q], [theta, phi, lambda]); }
-  cx(c: number, t: number): this { return this.gate('cx', [c, t]); }
-  cy(c: number, t: number): this { return this.gate('cy', [c, t]); }
-  cz(c: number, t: number): this { return this.gate('cz', [c, t]); }
-  ch(c: number, t: number): this { return this.gate('ch', [c, t]); }
-  cp(lambda: Param, c: number, t: number): this { return this.gate('cp', [c, t], [lambda]); }
-  crx(theta: Param, c: number, t: number): this { return this.gate('crx', [c, t], [theta]); }
-  cry(theta: Param, c: number, t: number): this { return this.gate('cry', [c, t], [theta]); }
-  crz(theta: Param, c: number, t: number): this { return this.gate('crz', [c, t], [theta]); }
-  swap(a: number, b: number): this { return this.gate('swap', [a, b]); }
-  rxx(theta: Param, a: number, b: number): this { return this.gate('rxx', [a, b], [theta]); }
-  ryy(theta: Param, a: number, b: number): this { return this.gate('ryy', [a, b], [theta]); }
-  rzz(theta: Param, a: number, b: number): this { return this.gate('rzz', [a, b], [theta]); }
-  ccx(a: number, b: number, t: number): this { return this.gate('ccx', [a, b, t]); }
-  cswap(c: number, a: number, b: number): this { return this.gate('cswap', [c, a, b]); }
+  id(q: number): this {
+    return this.gate('id', [q]);
+  }
+  x(q: number): this {
+    return this.gate('x', [q]);
+  }
+  y(q: number): this {
+    return this.gate('y', [q]);
+  }
+  z(q: number): this {
+    return this.gate('z', [q]);
+  }
+  h(q: number): this {
+    return this.gate('h', [q]);
+  }
+  s(q: number): this {
+    return this.gate('s', [q]);
+  }
+  sdg(q: number): this {
+    return this.gate('sdg', [q]);
+  }
+  t(q: number): this {
+    return this.gate('t', [q]);
+  }
+  tdg(q: number): this {
+    return this.gate('tdg', [q]);
+  }
+  sx(q: number): this {
+    return this.gate('sx', [q]);
+  }
+  sxdg(q: number): this {
+    return this.gate('sxdg', [q]);
+  }
+  rx(theta: Param, q: number): this {
+    return this.gate('rx', [q], [theta]);
+  }
+  ry(theta: Param, q: number): this {
+    return this.gate('ry', [q], [theta]);
+  }
+  rz(theta: Param, q: number): this {
+    return this.gate('rz', [q], [theta]);
+  }
+  p(lambda: Param, q: number): this {
+    return this.gate('p', [q], [lambda]);
+  }
+  u(theta: Param, phi: Param, lambda: Param, q: number): this {
+    return this.gate('u', [q], [theta, phi, lambda]);
+  }
+  cx(c: number, t: number): this {
+    return this.gate('cx', [c, t]);
+  }
+  cy(c: number, t: number): this {
+    return this.gate('cy', [c, t]);
+  }
+  cz(c: number, t: number): this {
+    return this.gate('cz', [c, t]);
+  }
+  ch(c: number, t: number): this {
+    return this.gate('ch', [c, t]);
+  }
+  cp(lambda: Param, c: number, t: number): this {
+    return this.gate('cp', [c, t], [lambda]);
+  }
+  crx(theta: Param, c: number, t: number): this {
+    return this.gate('crx', [c, t], [theta]);
+  }
+  cry(theta: Param, c: number, t: number): this {
+    return this.gate('cry', [c, t], [theta]);
+  }
+  crz(theta: Param, c: number, t: number): this {
+    return this.gate('crz', [c, t], [theta]);
+  }
+  swap(a: number, b: number): this {
+    return this.gate('swap', [a, b]);
+  }
+  rxx(theta: Param, a: number, b: number): this {
+    return this.gate('rxx', [a, b], [theta]);
+  }
+  ryy(theta: Param, a: number, b: number): this {
+    return this.gate('ryy', [a, b], [theta]);
+  }
+  rzz(theta: Param, a: number, b: number): this {
+    return this.gate('rzz', [a, b], [theta]);
+  }
+  ccx(a: number, b: number, t: number): this {
+    return this.gate('ccx', [a, b, t]);
+  }
+  cswap(c: number, a: number, b: number): this {
+    return this.gate('cswap', [c, a, b]);
+  }
 
   /** Measures qubit `q` into clbit `c`. */
   measure(q: number, c: number): this {
@@ -213,7 +297,10 @@ export class Circuit {
 
 function checkSize(kind: string, name: string, size: number): void {
   if (!Number.isInteger(size) || size < 1)
-    throw new CircuitError('register_size', `${kind} '${name}' must have a positive integer size, got ${size}`);
+    throw new CircuitError(
+      'register_size',
+      `${kind} '${name}' must have a positive integer size, got ${size}`,
+    );
 }
 
 function range(n: number): number[] {
