@@ -1,3 +1,17 @@
 // qobs public API: instrument quantum workloads, analyze and simulate circuits.
 export * from "./circuit/index.js";
 export { QobsError, QobsConfigError } from "./errors.js";
+export {
+  estimatedSuccessProbability,
+  expectation,
+  hellingerFidelity,
+  probabilities,
+  sampleExpectation,
+  simulate,
+  SimulatorInputError,
+  SimulatorMemoryError,
+  statevector,
+  totalVariationDistance,
+  validateShots,
+} from "./sim/index.js";
+export type { NoiseModel, PauliSum, SimulateOptions, SimulateResult } from "./sim/index.js";
