@@ -6,6 +6,19 @@ import type { CouplingGraph } from './layout.js';
 import { TranspileError, mul2, numericParams, zsxSequence, zyz } from './synth.js';
 
 const H = GATES.get('h')!.matrix([]);
+const X = GATES.get('x')!.matrix([]);
+
+/** a = e^{i phi} b for some phi (2x2). */
+function equalUpToPhase(a: Float64Array, b: Float64Array): boolean {
+  // <b, a> / |<b, a>| is the phase; |<b, a>| = 2 exactly when they agree up to phase.
+  let re = 0;
+  let im = 0;
+  for (let i = 0; i < 8; i += 2) {
+    re += b[i] * a[i] + b[i + 1] * a[i + 1];
+    im += b[i] * a[i + 1] - b[i + 1] * a[i];
+  }
+  return Math.abs(Math.hypot(re, im) - 2) < 1e-9;
+}
 
 /** Translates routed physical instructions (one-qubit gates, cx, swap, directives) into `basisGates`. */
 export function translateToBasis(
@@ -15,6 +28,7 @@ export function translateToBasis(
 ): Instruction[] {
   const basis = new Set(basisGates);
   const zsx = basis.has('rz') && basis.has('sx');
+  const hasX = basis.has('x');
   const u3 = basis.has('u') ? 'u' : basis.has('u3') ? 'u3' : undefined;
   if (!zsx && !u3)
     throw new TranspileError(
@@ -27,6 +41,10 @@ export function translateToBasis(
 
   const synth = (q: number, m: Float64Array, condition?: Condition) => {
     const cond = condition ? { condition } : {};
+    if (hasX && equalUpToPhase(m, X)) {
+      out.push({ name: 'x', qubits: [q], clbits: [], params: [], ...cond });
+      return;
+    }
     if (zsx) {
       for (const g of zsxSequence(m))
         out.push({

@@ -1,5 +1,7 @@
 // Transpilation for devices: lowering to cx + one-qubit gates, initial layout on good qubits, SABRE routing,
 // basis translation. Pure: it takes plain inputs (basis, directed coupling map, error scores), not device types.
+import { decompose } from '../decompose.js';
+import { GATES } from '../gates.js';
 import { Circuit, type Instruction } from '../ir.js';
 import { translateToBasis } from './basis.js';
 import { couplingGraph, type ErrorScores, initialLayout } from './layout.js';
@@ -58,6 +60,15 @@ export function circuitDepth(circuit: Circuit): number {
   return depth;
 }
 
+const LOWERED_DIRECTLY = new Set(['ccx', 'cswap']);
+
+function needsDecompose(circuit: Circuit, inst: Instruction): boolean {
+  if (inst.modifiers && inst.modifiers.length > 0) return true;
+  const spec = GATES.get(inst.name);
+  if (!spec) return circuit.definitions.has(inst.name);
+  return spec.numQubits > 2 && !LOWERED_DIRECTLY.has(inst.name);
+}
+
 /** Gates acting on exactly two qubits. */
 export function twoQubitGateCount(circuit: Circuit): number {
   let n = 0;
@@ -77,8 +88,26 @@ export function transpile(circuit: Circuit, target: TranspileTarget): TranspileR
       'too_many_qubits',
       `the circuit has ${circuit.numQubits} qubits; the device has ${target.numQubits}`,
     );
+  // The circuit module's decompose handles user gates, modifiers and wide library gates; the common gates are
+  // lowered here directly (exactly, with their phases), which keeps circuits that need nothing more untouched.
   const lowered: Instruction[] = [];
-  for (const inst of circuit.instructions) lowerInstruction(inst, (i) => lowered.push(i));
+  for (const inst of circuit.instructions) {
+    if (!needsDecompose(circuit, inst)) {
+      lowerInstruction(inst, (i) => lowered.push(i));
+      continue;
+    }
+    const one = circuit.copyEmpty();
+    one.instructions.push(inst);
+    for (const part of decompose(one, ['cx', 'u']).instructions) {
+      const arity = GATES.get(part.name)?.numQubits;
+      if (arity !== undefined && part.qubits.length !== arity)
+        throw new TranspileError(
+          'decompose_failed',
+          `decomposing ${inst.name} gave ${part.name} on ${part.qubits.length} qubit(s)`,
+        );
+      lowerInstruction(part, (i) => lowered.push(i));
+    }
+  }
   const graph = couplingGraph(target.numQubits, target.couplingMap);
   const interactions: Array<[number, number]> = [];
   for (const inst of lowered)

@@ -115,7 +115,7 @@ const TWO_Q = [
   'ecr',
   'iswap',
 ];
-const THREE_Q = ['ccx', 'cswap'];
+const THREE_Q = ['ccx', 'cswap', 'rccx'];
 
 const angle = fc.double({ min: -Math.PI, max: Math.PI, noNaN: true });
 
@@ -218,7 +218,7 @@ describe('one-qubit synthesis', () => {
   });
 
   it('lowers every two- and three-qubit library gate exactly (including phase) to cx and one-qubit gates', () => {
-    for (const name of [...TWO_Q, ...THREE_Q]) {
+    for (const name of [...TWO_Q, 'ccx', 'cswap']) {
       const spec = GATES.get(name)!;
       const ps = [0.3, -1.1, 2.2, 0.7].slice(0, spec.numParams);
       const qubits = spec.numQubits === 2 ? [2, 0] : [1, 2, 0];
@@ -341,8 +341,17 @@ describe('transpile', () => {
     ).toThrow(/6 qubits; the device has 5/);
     const sym = new Circuit(1).rx(symbol('theta'), 0);
     expect(() => transpile(sym, { numQubits: 2, basisGates: BASES.cx })).toThrow(TranspileError);
-    expect(() =>
-      transpile(new Circuit(4).gate('c3x', [0, 1, 2, 3]), { numQubits: 4, basisGates: BASES.cx }),
-    ).toThrow(/c3x/);
+    const unknown = new Circuit(2);
+    unknown.instructions.push({ name: 'frobnicate', qubits: [0, 1], clbits: [], params: [] });
+    expect(() => transpile(unknown, { numQubits: 2, basisGates: BASES.cx })).toThrow(
+      /unknown gate 'frobnicate'/,
+    );
+  });
+
+  it('routes wide library gates through the circuit module decompose (c3x, rc3x on a line)', () => {
+    const c = new Circuit(4).h(0).h(1).h(2).gate('c3x', [0, 1, 2, 3]).gate('rc3x', [3, 1, 0, 2]).x(3);
+    const r = transpile(c, { numQubits: 5, basisGates: BASES.cx, couplingMap: line(5) });
+    const want = placed(run(c), 4, r.finalLayout, 5);
+    expect(overlap(want, run(r.circuit, undefined, 5))).toBeCloseTo(1, 8);
   });
 });

@@ -41,12 +41,14 @@ function mean(values: ReadonlyArray<number | undefined>): number | undefined {
 
 /**
  * The transpiler's target for a calibration. Qubit score: readout error plus the mean one-qubit gate error
- * (a broken qubit, `operational: false`, scores 1); edge score: the lower two-qubit gate error of its two directions.
+ * (a broken qubit, `operational: false`, scores 1); edge score: the lower over its two directions of the two-qubit
+ * gate error plus length/T1 of both qubits (decay during a long gate, which the noise model simulates).
  */
 export function transpileTarget(cal: Calibration, seed?: number): TranspileTarget {
   const qubitError = new Array<number>(cal.numQubits).fill(0);
   const oneQubit = new Map<number, Array<number | undefined>>();
   const edgeError = new Map<string, number>();
+  const t1 = new Map(cal.qubits.map((q) => [q.qubit, q.t1Seconds]));
   for (const g of cal.gates) {
     if (g.gate === 'reset' || g.gate === 'measure') continue;
     if (g.qubits.length === 1) {
@@ -56,7 +58,10 @@ export function transpileTarget(cal: Calibration, seed?: number): TranspileTarge
     } else if (g.qubits.length === 2 && g.error !== undefined && cal.basisGates.includes(g.gate)) {
       const [a, b] = g.qubits;
       const key = a < b ? `${a}_${b}` : `${b}_${a}`;
-      edgeError.set(key, Math.min(edgeError.get(key) ?? Number.POSITIVE_INFINITY, g.error));
+      // A long gate also decays its qubits (the simulator models it): add len/T1 of each, to first order.
+      const decay = (q: number) => (g.lengthSeconds && t1.get(q) ? g.lengthSeconds / t1.get(q)! : 0);
+      const score = g.error + decay(a) + decay(b);
+      edgeError.set(key, Math.min(edgeError.get(key) ?? Number.POSITIVE_INFINITY, score));
     }
   }
   for (const q of cal.qubits) {
