@@ -1,0 +1,289 @@
+// The dashboard in real headless Chromium, against the fixture API: every page loads cleanly, the Overview
+// shows what the API returns for the same range, execution → trace → logs, hostile text stays text,
+// keyboard use, PromQL copy, the not-available state, and screenshots of every page.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithPrograms } from '../testing/system.js';
+import { binSeries } from './app/bins.js';
+import { expandExpr, resolveRange } from './app/time.js';
+import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
+import { legendFor, OVERVIEW_PANELS } from './panels.js';
+import { type Fixture, startFixture, XSS_IMG, XSS_SCRIPT } from './testing/fixture.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shotsDir = join(repoRoot, 'docs', 'screenshots');
+const PAGES = ['overview', 'devices', 'executions', 'traces', 'logs', 'alerts', 'costs', 'explore'];
+
+describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () => {
+  let uiDir: string;
+  let fx: Fixture;
+  let browser: Headless;
+  // An absolute range, so the test can repeat every query the page makes.
+  const endMs = Math.floor(Date.now() / 60_000) * 60_000;
+  const startMs = endMs - 3_600_000;
+  const rangeQs = `from=${startMs}&to=${endMs}&refresh=off`;
+
+  beforeAll(async () => {
+    uiDir = mkdtempSync(join(tmpdir(), 'qobs-ui-'));
+    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-ui.mjs'), '--out', uiDir], {
+      encoding: 'utf8',
+    });
+    if (build.status !== 0) throw new Error(`ui build failed: ${build.stderr}`);
+    fx = await startFixture(uiDir, endMs);
+    browser = await launchHeadless();
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.url });
+    mkdirSync(shotsDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await fx?.close();
+    if (uiDir) rmSync(uiDir, { recursive: true, force: true });
+  });
+
+  async function open(hash: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${fx.url}/#/${hash}`);
+    await waitReady(page);
+    return { page, errors };
+  }
+
+  async function api(path: string, params: Record<string, string | number>): Promise<any> {
+    const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+    const res = await fetch(`${fx.url}${path}?${q}`);
+    return res.json();
+  }
+
+  it('serves the bundle with a strict Content-Security-Policy and no inline script', async () => {
+    const res = await fetch(`${fx.url}/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/https?:\/\//);
+    // An unknown API path stays a 404 (so pages can say "not available"), not the dashboard's HTML.
+    expect((await fetch(`${fx.url}/api/devices`)).status).toBe(404);
+  });
+
+  it('loads every page with no console error and writes its screenshot', async () => {
+    for (const id of PAGES) {
+      const { page, errors } = await open(`${id}?${rangeQs}`);
+      await expect.poll(() => page.locator('h1').textContent()).toBe(id[0].toUpperCase() + id.slice(1));
+      await page.waitForTimeout(150);
+      const file = join(shotsDir, `${id}.png`);
+      await page.screenshot({ path: file, fullPage: id === 'overview' });
+      expect(statSync(file).size).toBeLessThan(300 * 1024);
+      expect(errors, `${id}: ${errors.join('\n')}`).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('shows in every Overview panel the values the API returns for the same range', async () => {
+    const { page, errors } = await open(`overview?${rangeQs}`);
+    const range = resolveRange({ from: String(startMs), to: String(endMs) }, Date.now());
+    expect(range).toEqual({ startMs, endMs, stepSeconds: 15 });
+    for (const spec of OVERVIEW_PANELS) {
+      const panel = page.locator(`[data-panel="${spec.id}"]`);
+      await expect.poll(() => panel.getAttribute('data-loaded')).toBe('true');
+      expect(Number(await panel.getAttribute('data-start'))).toBe(startMs);
+      expect(Number(await panel.getAttribute('data-end'))).toBe(endMs);
+      const q = spec.queries[0];
+      const expr = expandExpr(q.expr, range);
+      if (spec.kind === 'timeseries') {
+        for (const [i, qq] of spec.queries.entries()) {
+          const doc = await api('/api/v1/query_range', {
+            query: expandExpr(qq.expr, range),
+            start: startMs / 1000,
+            end: endMs / 1000,
+            step: 15,
+          });
+          expect(doc.data.result.length, `${spec.id} ${i}`).toBeGreaterThan(0);
+          for (const s of doc.data.result) {
+            const name = legendFor(qq.legend, s.metric);
+            const cell = panel
+              .locator('tr[data-series]')
+              .filter({ has: page.locator('td') })
+              .and(panel.locator(`tr[data-series="${cssEscape(name)}"]`));
+            expect(
+              await cell.locator('td[data-value]').getAttribute('data-value'),
+              `${spec.id} ${name}`,
+            ).toBe(s.values.at(-1)[1]);
+          }
+        }
+      } else if (spec.kind === 'stat') {
+        const doc = await api('/api/v1/query', { query: expr, time: endMs / 1000 });
+        const raw = doc.data.result[0].value[1];
+        expect(await panel.locator('.stat-value').getAttribute('data-value')).toBe(raw);
+        const v = Number(raw);
+        expect(await panel.locator('[data-testid=threshold]').textContent()).toBe(
+          v >= 95 ? 'Healthy' : v >= 90 ? 'Warning' : 'Critical',
+        );
+      } else if (spec.kind === 'table') {
+        const doc = await api('/api/v1/query', { query: expr, time: endMs / 1000 });
+        const rows = panel.locator('tbody tr');
+        expect(await rows.count()).toBe(doc.data.result.length);
+        for (const s of doc.data.result) {
+          const row = rows.filter({ hasText: s.metric.device });
+          const badge = row.locator('.badge');
+          expect(await badge.getAttribute('data-value')).toBe(s.value[1]);
+          // Colour is not the only carrier: the word is there too.
+          expect(await badge.textContent()).toBe(s.value[1] === '1' ? 'Online' : 'Offline');
+        }
+      } else if (spec.kind === 'donut') {
+        const doc = await api('/api/v1/query', { query: expr, time: endMs / 1000 });
+        for (const s of doc.data.result) {
+          const name = legendFor(q.legend, s.metric);
+          expect(
+            await panel
+              .locator(`tr[data-series="${cssEscape(name)}"] td[data-value]`)
+              .getAttribute('data-value'),
+          ).toBe(s.value[1]);
+        }
+      } else if (spec.kind === 'heatmap') {
+        const doc = await api('/api/v1/query_range', {
+          query: expr,
+          start: startMs / 1000,
+          end: endMs / 1000,
+          step: 15,
+        });
+        const bins = binSeries(doc.data.result, spec.bins!);
+        const cells = await panel
+          .locator('td[data-value]')
+          .evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value')));
+        expect(cells).toEqual(bins.counts.map((row) => String(row.reduce((a, b) => a + b, 0))));
+        expect(cells.some((c) => c !== '0')).toBe(true);
+      }
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens an execution’s trace with the keyboard, and from there its logs', async () => {
+    const { page, errors } = await open(`executions?${rangeQs}`);
+    const rows = page.locator('[data-testid=executions-table] tbody tr');
+    expect(await rows.count()).toBe(6);
+    // Row text comes from the execution's record: qubits, depth, gates, shots, fidelity with its method, status.
+    const first = rows.first();
+    expect(await first.textContent()).toContain('0.9000 (hellinger)');
+    await first.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const traceId = fx.traceIds[1];
+    await page.waitForFunction((id) => location.hash.includes(`trace=${id}`), traceId);
+    await waitReady(page);
+    const detail = page.locator('[data-testid=trace-detail]');
+    await expect.poll(() => detail.textContent()).toContain(traceId);
+    expect(await page.locator('.span-row').count()).toBe(2);
+    // The circuit span's attributes and events show when it is chosen.
+    await page.locator('.span-row').nth(1).click();
+    expect(await page.locator('[data-testid=span-info]').textContent()).toContain('job.completed');
+    await page.locator('[data-testid=trace-logs]').click();
+    await page.waitForFunction((id) => location.hash.includes(`trace_id=${id}`), traceId);
+    await waitReady(page);
+    const logRows = page.locator('[data-testid=logs-table] tbody tr');
+    const expected = fx.logs.filter((l) => l.traceId === traceId).length;
+    await expect.poll(() => logRows.count()).toBe(expected);
+    for (const text of await logRows.allTextContents()) expect(text).toContain(traceId.slice(0, 16));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('renders label values, attributes and log messages holding markup as text', async () => {
+    for (const hash of [
+      `overview?${rangeQs}`,
+      `logs?${rangeQs}&live=0`,
+      `traces?${rangeQs}&trace=${fx.traceIds[0]}`,
+      `costs?${rangeQs}`,
+    ]) {
+      const { page, errors } = await open(hash);
+      await page.waitForTimeout(200);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(await page.locator('img').count()).toBe(0);
+      expect(await page.locator('main script').count()).toBe(0);
+      const text = (await page.locator('main').textContent()) ?? '';
+      if (hash.startsWith('overview')) expect(text).toContain(XSS_IMG);
+      if (hash.startsWith('logs')) expect(text).toContain(XSS_SCRIPT);
+      if (hash.startsWith('traces')) expect(text).toContain(XSS_IMG);
+      if (hash.startsWith('costs')) expect(text).toContain(XSS_SCRIPT);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('changes the time range from the keyboard and queries the new range', async () => {
+    const { page, errors } = await open('overview?refresh=off');
+    expect(await page.locator('#range').inputValue()).toBe('now-1h');
+    await page.locator('#range').focus();
+    const before = fx.promRequests.length;
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => location.hash.includes('from=now-6h'));
+    await waitReady(page, 2);
+    const after = fx.promRequests.slice(before).filter((r) => r.path === '/api/v1/query_range');
+    expect(after.length).toBeGreaterThan(0);
+    for (const r of after) expect(Number(r.query.end) - Number(r.query.start)).toBeCloseTo(6 * 3600, -1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('auto-refreshes on its interval', async () => {
+    const { page, errors } = await open(
+      `explore?${rangeQs.replace('refresh=off', 'refresh=5s')}&q=quantum_device_status`,
+    );
+    await waitReady(page, 2, 12_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('puts each panel’s PromQL one click away and copies it', async () => {
+    const { page, errors } = await open(`overview?${rangeQs}`);
+    const panel = page.locator('[data-panel="success-rate"]');
+    await panel.locator('[data-testid=promql-toggle]').click();
+    expect(await panel.locator('[data-testid=promql]').isVisible()).toBe(true);
+    await panel.locator('[data-testid=copy]').first().click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(OVERVIEW_PANELS[1].queries[0].expr);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('completes metric names in Explore and shows the result as graph and table', async () => {
+    const { page, errors } = await open(`explore?${rangeQs}`);
+    await page.locator('#promql').focus();
+    await page.keyboard.type('device_st');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#promql').inputValue()).toBe('quantum_device_status');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash.includes('q=quantum_device_status'));
+    await waitReady(page, 2);
+    await expect.poll(() => page.locator('[data-testid=explore-table] tbody tr').count()).toBe(4);
+    expect(await page.locator('[data-testid=explore-graph] canvas').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says an API is not available in this workbench yet when it answers 404, with no made-up data', async () => {
+    for (const [hash, n] of [
+      ['alerts', 2],
+      ['costs', 1],
+      ['devices?device=ibm.ibm_torino', 1],
+    ] as const) {
+      const { page, errors } = await open(`${hash}${hash.includes('?') ? '&' : '?'}${rangeQs}`);
+      await expect.poll(() => page.locator('[data-testid=not-available]').count()).toBe(n);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+});
+
+function cssEscape(s: string): string {
+  return s.replace(/["\\]/g, '\\$&');
+}
