@@ -9,7 +9,11 @@ export class MigrationError extends QobsError {}
  * Applies `migrations[i]` for every i at or above the namespace's recorded version, each in its own
  * transaction; returns the number applied. Migrations are append-only: never edit a released one.
  */
-export function migrate(db: BetterSqlite3.Database, namespace: string, migrations: readonly string[]): number {
+export function migrate(
+  db: BetterSqlite3.Database,
+  namespace: string,
+  migrations: readonly string[],
+): number {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL, applied_at INTEGER NOT NULL)',
   );

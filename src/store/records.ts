@@ -70,6 +70,8 @@ export interface IngestBatch {
   metadata?: ReadonlyMap<string, import('./series.js').MetricMetadata>;
   spans?: readonly SpanIn[];
   logs?: readonly LogIn[];
+  /** Sets a push group's series (Pushgateway grouping key -> label sets); an empty list deletes the group. */
+  pushGroup?: { key: string; series: ReadonlyArray<Readonly<Record<string, string>>> };
 }
 
 /** What a batch did: accepted and refused counts per kind. */

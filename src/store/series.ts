@@ -38,7 +38,15 @@ export interface SeriesSource {
 
 /** Metric metadata as Prometheus' /api/v1/metadata gives it. */
 export interface MetricMetadata {
-  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown' | 'gaugehistogram' | 'info' | 'stateset';
+  readonly type:
+    | 'counter'
+    | 'gauge'
+    | 'histogram'
+    | 'summary'
+    | 'unknown'
+    | 'gaugehistogram'
+    | 'info'
+    | 'stateset';
   readonly help: string;
   readonly unit: string;
 }

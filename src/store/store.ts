@@ -250,6 +250,11 @@ export class Store implements SeriesSource {
       ),
       insertLogFts: db.prepare('INSERT INTO logs_fts (rowid, body, attributes) VALUES (?, ?, ?)'),
       traceSpans: db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns').safeIntegers(true),
+      upsertPushGroup: db.prepare(
+        'INSERT INTO push_groups (group_key, series_keys) VALUES (?, ?) ON CONFLICT(group_key) DO UPDATE SET series_keys = excluded.series_keys',
+      ),
+      deletePushGroup: db.prepare('DELETE FROM push_groups WHERE group_key = ?'),
+      getPushGroup: db.prepare('SELECT series_keys FROM push_groups WHERE group_key = ?').pluck(),
       maxLogId: db.prepare('SELECT COALESCE(MAX(id), 0) FROM logs').pluck(),
     };
   }
@@ -460,6 +465,10 @@ export class Store implements SeriesSource {
         }
         if (walLen > 0) this.st.insertWal.run(wal.subarray(0, walLen));
         for (const [name, m] of metaChanged) this.st.upsertMeta.run(name, m.type, m.help, m.unit);
+        if (batch.pushGroup) {
+          if (batch.pushGroup.series.length === 0) this.st.deletePushGroup.run(batch.pushGroup.key);
+          else this.st.upsertPushGroup.run(batch.pushGroup.key, JSON.stringify(batch.pushGroup.series));
+        }
         for (const sp of batch.spans ?? []) {
           if (this.insertSpan(sp)) result.spansAccepted++;
           else result.spansDuplicate++;
@@ -851,6 +860,12 @@ export class Store implements SeriesSource {
   /** The highest log id stored. */
   lastLogId(): number {
     return Number(this.st.maxLogId.get());
+  }
+
+  /** The label sets last pushed to a push group (empty when none). */
+  pushGroupSeries(key: string): Labels[] {
+    const raw = this.st.getPushGroup.get(key) as string | undefined;
+    return raw ? (JSON.parse(raw) as Labels[]) : [];
   }
 
   // ---- calibrations and jobs

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigValidationError, loadConfig, parseConfig } from './config.js';
+
+describe('workbench configuration', () => {
+  it('has loopback defaults', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8000,
+      otlpPort: 4318,
+      dataDir: '.qobs',
+      durability: 'process',
+    });
+  });
+
+  it('parses durations and sizes', () => {
+    const c = parseConfig({
+      storage: { retention: '30d', max_size: '512MiB' },
+      scrape: { targets: [{ job: 'a', url: 'http://x:9/metrics', interval: '5s' }] },
+    });
+    expect(c.retentionMs).toBe(30 * 86_400_000);
+    expect(c.maxSizeBytes).toBe(512 * 1024 * 1024);
+    expect(c.scrapeTargets).toEqual([
+      { job: 'a', url: 'http://x:9/metrics', intervalMs: 5000, timeoutMs: 10_000 },
+    ]);
+  });
+
+  it('reports every error with its key', () => {
+    try {
+      parseConfig({
+        server: { port: 'eighty' },
+        storage: { retention: '3 weeks' },
+        scrape: { targets: [{ job: 'a', url: 'nope' }] },
+        extra: 1,
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigValidationError);
+      const fields = (e as ConfigValidationError).issues.map((i) => i.field).sort();
+      expect(fields).toEqual(['extra', 'scrape.targets[0].url', 'server.port', 'storage.retention']);
+      expect((e as Error).message).toContain('server.port');
+    }
+  });
+
+  it('applies the file, then the environment, then the overrides', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qobs-cfg-'));
+    const file = path.join(dir, 'qobs.yaml');
+    writeFileSync(file, 'server:\n  port: 9000\n  host: 127.0.0.1\notlp:\n  port: 9001\n');
+    expect(loadConfig(file, {}, {})).toMatchObject({ port: 9000, otlpPort: 9001 });
+    expect(loadConfig(file, {}, { QOBS_PORT: '9100', QOBS_TOKEN: 't' })).toMatchObject({
+      port: 9100,
+      token: 't',
+    });
+    expect(loadConfig(file, { port: 9200 }, { QOBS_PORT: '9100' })).toMatchObject({ port: 9200 });
+    expect(() => loadConfig(file, {}, { QOBS_PORT: 'x' })).toThrow(/QOBS_PORT/);
+    writeFileSync(file, 'server: [1,\n');
+    expect(() => loadConfig(file, {}, {})).toThrow(/not valid YAML/);
+  });
+});

@@ -1,0 +1,257 @@
+// The workbench configuration: `qobs.yaml`, validated at start (every error names its key), with
+// environment overrides (QOBS_*) and command-line overrides on top.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { QobsConfigError } from '../errors.js';
+
+const durationRe = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+const sizeRe = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
+const UNIT_BYTES: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
+
+/** A duration: a number of milliseconds or a string like '15s', '30d'. */
+const duration = z
+  .union([z.number().nonnegative(), z.string().regex(durationRe, "a duration like '15s', '2h' or '30d'")])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const m = durationRe.exec(v)!;
+    return Number(m[1]) * UNIT_MS[m[2]];
+  });
+
+/** A size: a number of bytes or a string like '512MiB', '2GB'. */
+const size = z
+  .union([z.number().nonnegative(), z.string().regex(sizeRe, "a size like '512MiB' or '2GB'")])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const m = sizeRe.exec(v.trim())!;
+    return Math.round(Number(m[1]) * UNIT_BYTES[m[2] ?? 'B']);
+  });
+
+const port = z.number().int().min(0).max(65535);
+
+const schema = z
+  .object({
+    data_dir: z.string().min(1).default('.qobs'),
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8000),
+        token: z.string().min(16, 'a token of at least 16 characters').optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8000 }),
+    otlp: z
+      .object({
+        host: z.string().min(1).optional(),
+        port: port.default(4318),
+        max_body_bytes: size.default(16 * 1024 * 1024),
+        max_decoded_bytes: size.default(64 * 1024 * 1024),
+        max_inflight_requests: z.number().int().positive().default(64),
+      })
+      .strict()
+      .default({
+        port: 4318,
+        max_body_bytes: 16 * 1024 * 1024,
+        max_decoded_bytes: 64 * 1024 * 1024,
+        max_inflight_requests: 64,
+      }),
+    storage: z
+      .object({
+        retention: duration.default(15 * 86_400_000),
+        max_size: size.default(0),
+        durability: z.enum(['process', 'power']).default('process'),
+        chunk_samples: z.number().int().min(8).max(65536).default(512),
+      })
+      .strict()
+      .default({ retention: 15 * 86_400_000, max_size: 0, durability: 'process', chunk_samples: 512 }),
+    scrape: z
+      .object({
+        interval: duration.default(15_000),
+        timeout: duration.default(10_000),
+        targets: z
+          .array(
+            z
+              .object({
+                job: z.string().min(1),
+                url: z.string().url(),
+                interval: duration.optional(),
+                timeout: duration.optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ interval: 15_000, timeout: 10_000, targets: [] }),
+  })
+  .strict();
+
+/** The workbench configuration, resolved (durations in ms, sizes in bytes). */
+export interface WorkbenchConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  otlpHost: string;
+  otlpPort: number;
+  /** Bearer token required on every endpoint but /healthz; undefined means none (loopback only). */
+  token?: string;
+  maxBodyBytes: number;
+  maxDecodedBytes: number;
+  maxInflightRequests: number;
+  retentionMs: number;
+  maxSizeBytes: number;
+  /** 'process': acknowledged data survives a process kill (synchronous=NORMAL); 'power': also a power cut (FULL). */
+  durability: 'process' | 'power';
+  chunkSamples: number;
+  scrapeTargets: Array<{ job: string; url: string; intervalMs: number; timeoutMs: number }>;
+  /** How often the workbench records its own metrics into the store (0 turns it off). */
+  selfScrapeIntervalMs: number;
+  /** How often retention and the size cap are enforced. */
+  retentionCheckIntervalMs: number;
+}
+
+/** Command-line overrides (`qobs up --data --port --otlp-port --host`). */
+export interface ConfigOverrides {
+  dataDir?: string;
+  port?: number;
+  otlpPort?: number;
+  host?: string;
+  token?: string;
+}
+
+function issuePath(p: ReadonlyArray<PropertyKey>): string {
+  return (
+    p
+      .map((x) => (typeof x === 'number' ? `[${x}]` : String(x)))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(root)'
+  );
+}
+
+/** Thrown with every issue of a configuration, each naming its key. */
+export class ConfigValidationError extends QobsConfigError {
+  readonly issues: Array<{ field: string; message: string }>;
+  constructor(source: string, issues: Array<{ field: string; message: string }>) {
+    super(
+      issues[0]?.field ?? '(root)',
+      `${source}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Validates a parsed `qobs.yaml` object; throws ConfigValidationError listing every issue. */
+export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig {
+  const r = schema.safeParse(raw ?? {});
+  if (!r.success) {
+    throw new ConfigValidationError(
+      source,
+      r.error.issues.map((i) => ({
+        field:
+          issuePath(i.path) === '(root)' && i.code === 'unrecognized_keys'
+            ? i.keys.join(', ')
+            : issuePath(i.path),
+        message:
+          i.code === 'unrecognized_keys'
+            ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`
+            : i.message,
+      })),
+    );
+  }
+  const c = r.data;
+  return {
+    dataDir: c.data_dir,
+    host: c.server.host,
+    port: c.server.port,
+    otlpHost: c.otlp.host ?? c.server.host,
+    otlpPort: c.otlp.port,
+    token: c.server.token,
+    maxBodyBytes: c.otlp.max_body_bytes,
+    maxDecodedBytes: c.otlp.max_decoded_bytes,
+    maxInflightRequests: c.otlp.max_inflight_requests,
+    retentionMs: c.storage.retention,
+    maxSizeBytes: c.storage.max_size,
+    durability: c.storage.durability,
+    chunkSamples: c.storage.chunk_samples,
+    scrapeTargets: c.scrape.targets.map((t) => ({
+      job: t.job,
+      url: t.url,
+      intervalMs: t.interval ?? c.scrape.interval,
+      timeoutMs: t.timeout ?? c.scrape.timeout,
+    })),
+    selfScrapeIntervalMs: 15_000,
+    retentionCheckIntervalMs: 60_000,
+  };
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new QobsConfigError(name, `must be a port number, got '${v}'`);
+  return n;
+}
+
+/**
+ * Loads the configuration: `file` (default ./qobs.yaml when it exists), then environment overrides
+ * (QOBS_DATA_DIR, QOBS_HOST, QOBS_PORT, QOBS_OTLP_PORT, QOBS_TOKEN), then `overrides`.
+ */
+export function loadConfig(
+  file?: string,
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): WorkbenchConfig {
+  const path = file ?? (existsSync('qobs.yaml') ? 'qobs.yaml' : undefined);
+  let raw: unknown = {};
+  if (path) {
+    if (!existsSync(path)) throw new QobsConfigError('config', `file '${path}' does not exist`);
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    } catch (err) {
+      throw new QobsConfigError('config', `${path} is not valid YAML: ${(err as Error).message}`);
+    }
+  }
+  const c = parseConfig(raw, path ?? 'configuration');
+  const fromEnv: ConfigOverrides = {
+    dataDir: env.QOBS_DATA_DIR || undefined,
+    host: env.QOBS_HOST || undefined,
+    port: envInt(env, 'QOBS_PORT'),
+    otlpPort: envInt(env, 'QOBS_OTLP_PORT'),
+    token: env.QOBS_TOKEN || undefined,
+  };
+  for (const o of [fromEnv, overrides]) {
+    if (o.dataDir !== undefined) c.dataDir = o.dataDir;
+    if (o.host !== undefined) {
+      c.host = o.host;
+      c.otlpHost = o.host;
+    }
+    if (o.port !== undefined) c.port = o.port;
+    if (o.otlpPort !== undefined) c.otlpPort = o.otlpPort;
+    if (o.token !== undefined) c.token = o.token;
+  }
+  return c;
+}
+
+/** The defaults, as `parseConfig({})` gives them, with optional changes (for tests and embedding). */
+export function defaultConfig(changes: Partial<WorkbenchConfig> = {}): WorkbenchConfig {
+  return { ...parseConfig({}), ...changes };
+}

@@ -1,0 +1,294 @@
+// OTLP/HTTP request handling independent of the HTTP framework: content type and encoding checks, gzip with a
+// bound on the inflated size, protobuf or JSON decoding, secret redaction, conversion, and the response body.
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { QobsError } from '../errors.js';
+import type { IngestBatch, LogIn, SpanIn, Store } from '../store/index.js';
+import { redactSecrets } from '../telemetry/index.js';
+import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './otlp-json.js';
+import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-proto.js';
+import { convertMetrics } from './prom-names.js';
+import { MalformedPayloadError } from './wire.js';
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+/** An OTLP request refused with an HTTP status (400, 413, 415). */
+export class OtlpRequestError extends QobsError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(
+      status === 413
+        ? 'ingest_too_large'
+        : status === 415
+          ? 'ingest_unsupported_media_type'
+          : 'ingest_malformed',
+      message,
+    );
+    this.status = status;
+  }
+}
+
+/** Counters of OTLP ingest, for /metrics. */
+export interface OtlpStats {
+  requests: Record<Signal, number>;
+  accepted: Record<Signal, number>;
+  rejected: Record<Signal, number>;
+  malformed: number;
+  invalidUtf8: number;
+  secretsRedacted: number;
+}
+
+export function newOtlpStats(): OtlpStats {
+  return {
+    requests: { traces: 0, metrics: 0, logs: 0 },
+    accepted: { traces: 0, metrics: 0, logs: 0 },
+    rejected: { traces: 0, metrics: 0, logs: 0 },
+    malformed: 0,
+    invalidUtf8: 0,
+    secretsRedacted: 0,
+  };
+}
+
+/** The answer of an OTLP request: status, content type and body. */
+export interface OtlpResponse {
+  status: number;
+  contentType: string;
+  body: Buffer | string;
+}
+
+const REJECTED_FIELD: Record<Signal, string> = {
+  traces: 'rejectedSpans',
+  metrics: 'rejectedDataPoints',
+  logs: 'rejectedLogRecords',
+};
+
+/** Inflates a gzip or deflate body, refusing to produce more than `maxBytes` (gzip bombs). */
+export function decodeContentEncoding(body: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  const enc = (encoding ?? 'identity').trim().toLowerCase();
+  if (enc === 'identity' || enc === '') return body;
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, { maxOutputLength: maxBytes });
+    if (enc === 'deflate') return inflateSync(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+      throw new OtlpRequestError(413, `the ${enc} body inflates past the limit of ${maxBytes} bytes`);
+    throw new OtlpRequestError(400, `the ${enc} body does not decompress: ${(err as Error).message}`);
+  }
+  throw new OtlpRequestError(415, `unsupported Content-Encoding '${enc}' (use gzip, deflate or identity)`);
+}
+
+/** 'protobuf' or 'json' for a Content-Type, else an OtlpRequestError with status 415. */
+export function mediaKind(contentType: string | undefined): 'protobuf' | 'json' {
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (ct === 'application/x-protobuf' || ct === 'application/protobuf') return 'protobuf';
+  if (ct === 'application/json') return 'json';
+  throw new OtlpRequestError(
+    415,
+    `unsupported Content-Type '${ct}' (use application/x-protobuf or application/json)`,
+  );
+}
+
+function redactSpans(spans: SpanIn[], stats: OtlpStats): number {
+  let found = 0;
+  for (const s of spans) {
+    const r = redactSecrets(s.attributes);
+    if (r.findings.length > 0) {
+      s.attributes = r.value;
+      found += r.findings.length;
+    }
+    for (const e of s.events) {
+      const re = redactSecrets(e.attributes);
+      if (re.findings.length > 0) {
+        e.attributes = re.value;
+        found += re.findings.length;
+      }
+    }
+  }
+  stats.secretsRedacted += found;
+  return found;
+}
+
+function redactLogs(logs: LogIn[], stats: OtlpStats): number {
+  let found = 0;
+  for (const l of logs) {
+    const b = redactSecrets(l.body);
+    if (b.findings.length > 0) {
+      l.body = b.value;
+      found += b.findings.length;
+    }
+    const a = redactSecrets(l.attributes);
+    if (a.findings.length > 0) {
+      l.attributes = a.value;
+      found += a.findings.length;
+    }
+  }
+  stats.secretsRedacted += found;
+  return found;
+}
+
+/** A security event recording that ingest redacted secrets (the DESIGN's credential_exposure_detected). */
+function securityEvent(signal: Signal, count: number): LogIn {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return {
+    timeUnixNano: now,
+    observedTimeUnixNano: now,
+    severityNumber: 13,
+    severityText: 'WARN',
+    body: `redacted ${count} secret(s) from ingested ${signal}`,
+    attributes: {
+      event_type: 'quantum_security_event',
+      security_event_type: 'credential_exposure_detected',
+      severity: 'high',
+      security_details: { source: `otlp ${signal}`, count },
+    },
+    flags: 0,
+    traceId: '',
+    spanId: '',
+    eventName: '',
+    resource: { 'service.name': 'qobs' },
+    scope: { name: 'qobs.ingest', version: '' },
+  };
+}
+
+/**
+ * Decodes one OTLP request body (already inflated) into a store batch. Throws OtlpRequestError(400) when
+ * the body is malformed.
+ */
+export function decodeOtlp(
+  signal: Signal,
+  kind: 'protobuf' | 'json',
+  body: Buffer,
+  stats: OtlpStats,
+): { batch: IngestBatch; rejected: number; reasons: string[]; items: number } {
+  try {
+    let json: unknown;
+    if (kind === 'json') {
+      // fatal: invalid UTF-8 in a JSON body is a malformed request, not something to guess at.
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      json = text.trim() === '' ? {} : JSON.parse(text);
+    }
+    if (signal === 'traces') {
+      let spans: SpanIn[];
+      if (kind === 'json') spans = decodeTracesJson(json);
+      else {
+        const d = decodeTracesProto(body);
+        spans = d.spans;
+        stats.invalidUtf8 += d.invalidUtf8;
+      }
+      const valid = spans.filter(
+        (s) => s.traceId.length === 32 && s.spanId.length === 16 && !/^0+$/.test(s.traceId),
+      );
+      const found = redactSpans(valid, stats);
+      const rejected = spans.length - valid.length;
+      return {
+        batch: { spans: valid, logs: found > 0 ? [securityEvent(signal, found)] : undefined },
+        rejected,
+        reasons: rejected > 0 ? ['spans need a 16-byte non-zero trace id and an 8-byte span id'] : [],
+        items: spans.length,
+      };
+    }
+    if (signal === 'logs') {
+      let logs: LogIn[];
+      if (kind === 'json') logs = decodeLogsJson(json);
+      else {
+        const d = decodeLogsProto(body);
+        logs = d.logs;
+        stats.invalidUtf8 += d.invalidUtf8;
+      }
+      const found = redactLogs(logs, stats);
+      if (found > 0) logs.push(securityEvent(signal, found));
+      return { batch: { logs }, rejected: 0, reasons: [], items: logs.length };
+    }
+    let rms: ReturnType<typeof decodeMetricsJson>;
+    if (kind === 'json') rms = decodeMetricsJson(json);
+    else {
+      const d = decodeMetricsProto(body);
+      rms = d.resourceMetrics;
+      stats.invalidUtf8 += d.invalidUtf8;
+    }
+    const c = convertMetrics(rms);
+    return {
+      batch: { samples: c.samples, metadata: c.metadata },
+      rejected: c.rejected,
+      reasons: c.reasons,
+      items: c.samples.length,
+    };
+  } catch (err) {
+    if (err instanceof MalformedPayloadError || err instanceof SyntaxError || err instanceof TypeError) {
+      stats.malformed++;
+      throw new OtlpRequestError(400, `malformed OTLP ${signal} ${kind} body: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** Encodes an Export*ServiceResponse with partial success (empty when nothing was rejected). */
+export function encodeResponse(
+  signal: Signal,
+  kind: 'protobuf' | 'json',
+  rejected: number,
+  message: string,
+): { contentType: string; body: Buffer | string } {
+  if (kind === 'json') {
+    const body =
+      rejected > 0
+        ? { partialSuccess: { [REJECTED_FIELD[signal]]: String(rejected), errorMessage: message } }
+        : {};
+    return { contentType: 'application/json', body: JSON.stringify(body) };
+  }
+  if (rejected === 0) return { contentType: 'application/x-protobuf', body: Buffer.alloc(0) };
+  const msg = Buffer.from(message, 'utf8');
+  const inner = Buffer.concat([
+    Buffer.from([0x08]),
+    varint(rejected),
+    Buffer.from([0x12]),
+    varint(msg.length),
+    msg,
+  ]);
+  return {
+    contentType: 'application/x-protobuf',
+    body: Buffer.concat([Buffer.from([0x0a]), varint(inner.length), inner]),
+  };
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 128) {
+    out.push((n % 128) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** Decodes and stores one OTLP request; the 200 is returned only after the store committed it. */
+export function ingestOtlp(
+  store: Store,
+  signal: Signal,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+  raw: Buffer,
+  maxBytes: number,
+  stats: OtlpStats,
+): OtlpResponse {
+  stats.requests[signal]++;
+  const kind = mediaKind(contentType);
+  const body = decodeContentEncoding(raw, contentEncoding, maxBytes);
+  const d = decodeOtlp(signal, kind, body, stats);
+  const r = store.ingest(d.batch);
+  let rejected = d.rejected;
+  const reasons = [...d.reasons];
+  if (signal === 'metrics' && r.samplesOutOfOrder > 0) {
+    rejected += r.samplesOutOfOrder;
+    reasons.push(`${r.samplesOutOfOrder} sample(s) older than their series' latest were dropped`);
+  }
+  const accepted =
+    signal === 'traces'
+      ? r.spansAccepted + r.spansDuplicate
+      : signal === 'logs'
+        ? r.logsAccepted
+        : r.samplesAccepted;
+  stats.accepted[signal] += accepted;
+  stats.rejected[signal] += rejected;
+  const res = encodeResponse(signal, kind, rejected, reasons.join('; '));
+  return { status: 200, ...res };
+}

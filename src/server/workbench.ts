@@ -1,0 +1,305 @@
+// The workbench process: the store, the OTLP listener (:4318), the HTTP server (:8000) with the JSON API,
+// /metrics, the push API, auth and limits, and background tasks (scraping, retention). `qobs up` wraps it.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { defaultConfig, type WorkbenchConfig } from '../config/index.js';
+import { QobsError } from '../errors.js';
+import type { OtlpStats, Signal, TextRegistry } from '../ingest/index.js';
+import { handlePush, ingestOtlp, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
+import { Store } from '../store/index.js';
+import { mountApi, type QueryHandlers } from './api.js';
+import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } from './self-metrics.js';
+
+/** A module that adds routes or background work to the workbench (dashboard, alerts, device monitor, cost). */
+export interface WorkbenchPlugin {
+  name: string;
+  /** Called before the servers listen: add routes to `wb.app`, start timers with `wb.addTask`. */
+  setup(wb: Workbench): void | Promise<void>;
+}
+
+/** Options beyond the configuration file, for in-process use. */
+export interface WorkbenchOptions {
+  plugins?: WorkbenchPlugin[];
+  /** In-process registries to scrape (the Observer's prom-client registry), by job. */
+  registries?: Array<{ job: string; registry: TextRegistry; intervalMs?: number }>;
+  /** PromQL handlers to mount; by default the workbench loads them from the promql module when present. */
+  query?: QueryHandlers;
+  /** Called with lines worth telling the operator (the generated token). */
+  log?: (line: string) => void;
+}
+
+/** A running workbench. */
+export interface Workbench {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8000. */
+  url: string;
+  /** Base URL of the OTLP listener, e.g. http://127.0.0.1:4318. */
+  otlpUrl: string;
+  store: Store;
+  /** The Fastify instance of :8000, where plugins add routes. */
+  app: FastifyInstance;
+  otlpApp: FastifyInstance;
+  config: WorkbenchConfig;
+  /** The bearer token in force (undefined: none required). */
+  token: string | undefined;
+  /** Registers a task stopped at close (a timer or anything with a stop function). */
+  addTask(stop: () => void | Promise<void>): void;
+  /** Stops tasks and servers, flushes heads into chunks and closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Loopback addresses, where running without a token is allowed. */
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
+}
+
+export class WorkbenchError extends QobsError {}
+
+function authHook(token: string | undefined) {
+  if (!token) return undefined;
+  const expected = Buffer.from(`Bearer ${token}`);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return;
+    const got = Buffer.from(req.headers.authorization ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      reply
+        .header('www-authenticate', 'Bearer')
+        .code(401)
+        .send({ error: 'a valid bearer token is required' });
+      return reply;
+    }
+  };
+}
+
+function statusBody(message: string): Buffer {
+  // google.rpc.Status { string message = 2 }, the OTLP error body for protobuf requests.
+  const msg = Buffer.from(message, 'utf8');
+  const len: number[] = [];
+  let n = msg.length;
+  while (n >= 128) {
+    len.push((n % 128) | 128);
+    n = Math.floor(n / 128);
+  }
+  len.push(n);
+  return Buffer.concat([Buffer.from([0x12, ...len]), msg]);
+}
+
+/**
+ * Creates and starts a workbench: opens the store, starts both listeners and the background tasks.
+ * @example
+ *   const wb = await startWorkbench({ ...defaultConfig(), dataDir: dir, port: 0, otlpPort: 0 });
+ *   // send OTLP to `${wb.otlpUrl}/v1/traces`, read `${wb.url}/api/traces`
+ *   await wb.close();
+ */
+export async function startWorkbench(
+  config: Partial<WorkbenchConfig> = {},
+  options: WorkbenchOptions = {},
+): Promise<Workbench> {
+  const cfg: WorkbenchConfig = { ...defaultConfig(), ...config };
+  let token = cfg.token;
+  if (!token && (!isLoopback(cfg.host) || !isLoopback(cfg.otlpHost))) {
+    token = randomBytes(24).toString('base64url');
+    (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+      `qobs: listening beyond loopback requires a token; generated one for this run: ${token}`,
+    );
+  }
+  const store = Store.open({
+    dataDir: cfg.dataDir,
+    retentionMs: cfg.retentionMs,
+    maxBytes: cfg.maxSizeBytes,
+    chunkSamples: cfg.chunkSamples,
+    synchronous: cfg.durability === 'power' ? 'FULL' : 'NORMAL',
+  });
+  const otlpStats: OtlpStats = newOtlpStats();
+  const serverStats: ServerStats = { inflight: 0, droppedBackpressure: 0, pushRequests: 0, httpErrors: 0 };
+  const rates = new RateTracker();
+  const tasks: Array<() => void | Promise<void>> = [];
+  let closing = false;
+
+  const app = Fastify({ logger: false, bodyLimit: cfg.maxBodyBytes, forceCloseConnections: true });
+  const otlpApp = Fastify({ logger: false, bodyLimit: cfg.maxBodyBytes, forceCloseConnections: true });
+  const auth = authHook(token);
+  if (auth) {
+    app.addHook('onRequest', auth);
+    otlpApp.addHook('onRequest', auth);
+  }
+
+  // ---- OTLP listener
+  otlpApp.removeAllContentTypeParsers();
+  otlpApp.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.maxBodyBytes }, (_req, body, done) =>
+    done(null, body),
+  );
+  otlpApp.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST') return;
+    if (closing) {
+      reply.header('retry-after', '1').code(503).send({ error: 'the workbench is shutting down' });
+      return reply;
+    }
+    // Backpressure: bodies being received and decoded are the queue; beyond its bound the client retries later.
+    if (serverStats.inflight >= cfg.maxInflightRequests) {
+      serverStats.droppedBackpressure++;
+      reply.header('retry-after', '1').code(503).send({ error: 'ingest queue full, retry later' });
+      return reply;
+    }
+    serverStats.inflight++;
+    (req as FastifyRequest & { counted?: boolean }).counted = true;
+  });
+  otlpApp.addHook('onResponse', async (req) => {
+    if ((req as FastifyRequest & { counted?: boolean }).counted) serverStats.inflight--;
+  });
+  otlpApp.addHook('onRequestAbort', async (req) => {
+    if ((req as FastifyRequest & { counted?: boolean }).counted) {
+      (req as FastifyRequest & { counted?: boolean }).counted = false;
+      serverStats.inflight--;
+    }
+  });
+  const isProto = (req: FastifyRequest) => /protobuf/i.test(String(req.headers['content-type'] ?? ''));
+  otlpApp.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status =
+      err instanceof OtlpRequestError
+        ? err.status
+        : err.statusCode && err.statusCode < 500
+          ? err.statusCode
+          : 500;
+    if (status === 500) serverStats.httpErrors++;
+    const message = status === 500 ? `internal error: ${err.message}` : err.message;
+    if (status === 400) otlpStats.malformed += err instanceof OtlpRequestError ? 0 : 1;
+    if (status === 503 || status === 429) reply.header('retry-after', '1');
+    if (isProto(req)) reply.code(status).type('application/x-protobuf').send(statusBody(message));
+    else reply.code(status).send({ code: status, message });
+  });
+  for (const signal of ['traces', 'metrics', 'logs'] as Signal[]) {
+    otlpApp.post(`/v1/${signal}`, async (req, reply) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const res = ingestOtlp(
+        store,
+        signal,
+        req.headers['content-type'],
+        req.headers['content-encoding'] as string | undefined,
+        body,
+        cfg.maxDecodedBytes,
+        otlpStats,
+      );
+      reply.code(res.status).type(res.contentType).send(res.body);
+    });
+  }
+  otlpApp.get('/healthz', async () => ({ status: 'ok' }));
+
+  // ---- HTTP server
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: cfg.maxBodyBytes }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : err instanceof QobsError
+          ? 400
+          : 500;
+    if (status === 500) serverStats.httpErrors++;
+    reply.code(status).send({ status: 'error', error: err.message });
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (closing || !store.isOpen) return reply.code(503).send({ status: 'shutting down' });
+    return { status: 'ready' };
+  });
+  const selfText = () => ownMetricsText(store, otlpStats, scraper.stats, serverStats, rates);
+  app.get('/metrics', async (_req, reply) => {
+    reply
+      .type('text/plain; version=0.0.4; charset=utf-8')
+      .send(ingestedMetricsText(store, 'qobs') + selfText());
+  });
+  const push = async (req: FastifyRequest, reply: FastifyReply) => {
+    serverStats.pushRequests++;
+    const rest = req.url.slice('/metrics/'.length).split('?')[0];
+    const body = typeof req.body === 'string' ? req.body : '';
+    const r = handlePush(store, req.method, rest, body);
+    reply.code(r.status).type('text/plain').send(r.body);
+  };
+  app.put('/metrics/job/*', push);
+  app.post('/metrics/job/*', push);
+  app.delete('/metrics/job/*', push);
+  await mountApi(app, store, options.query);
+
+  const scraper = new Scraper(
+    store,
+    cfg.scrapeTargets,
+    (options.registries ?? []).map((r) => ({
+      job: r.job,
+      registry: r.registry,
+      intervalMs: r.intervalMs ?? 15_000,
+    })),
+  );
+
+  const wb: Workbench = {
+    url: '',
+    otlpUrl: '',
+    store,
+    app,
+    otlpApp,
+    config: cfg,
+    token,
+    addTask(stop) {
+      tasks.push(stop);
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      scraper.stop();
+      for (const t of tasks.splice(0).reverse()) {
+        try {
+          await t();
+        } catch {
+          // a plugin's failure to stop must not keep the store from closing
+        }
+      }
+      await Promise.allSettled([app.close(), otlpApp.close()]);
+      store.close();
+    },
+  };
+  try {
+    for (const p of options.plugins ?? []) await p.setup(wb);
+    await otlpApp.listen({ host: cfg.otlpHost, port: cfg.otlpPort });
+    await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (err) {
+    await Promise.allSettled([app.close(), otlpApp.close()]);
+    store.close();
+    throw new WorkbenchError(
+      'workbench_start_failed',
+      `the workbench could not start: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const addr = (a: FastifyInstance, host: string) => {
+    const port = (a.server.address() as { port: number }).port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  };
+  wb.url = addr(app, cfg.host);
+  wb.otlpUrl = addr(otlpApp, cfg.otlpHost);
+
+  scraper.start();
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(
+    setInterval(() => {
+      rates.tick({
+        traces: otlpStats.accepted.traces,
+        metrics: otlpStats.accepted.metrics,
+        logs: otlpStats.accepted.logs,
+      });
+    }, 5000),
+  );
+  timers.push(
+    setInterval(() => {
+      if (!closing) store.enforceRetention();
+    }, cfg.retentionCheckIntervalMs),
+  );
+  if (cfg.selfScrapeIntervalMs > 0)
+    timers.push(
+      setInterval(() => void scraper.scrapeRegistry('qobs', { metrics: selfText }), cfg.selfScrapeIntervalMs),
+    );
+  for (const t of timers) t.unref();
+  tasks.push(() => {
+    for (const t of timers) clearInterval(t);
+  });
+  return wb;
+}
