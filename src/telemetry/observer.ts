@@ -176,7 +176,10 @@ export interface EpochResult {
 /** Handed to a traced training run: one span per epoch. */
 export interface TrainingScope {
   readonly span: Span;
-  epoch<T extends EpochResult | undefined>(index: number, fn: (span: Span) => T): T;
+  epoch<T extends EpochResult | undefined | PromiseLike<EpochResult | undefined>>(
+    index: number,
+    fn: (span: Span) => T,
+  ): T;
 }
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
