@@ -33,6 +33,7 @@ import {
   varianceOverTime,
 } from './functions.js';
 import { parsePromql } from './parser.js';
+import { translateMatchers, translateRegex } from './regex.js';
 
 /** One sample of an instant vector. `ts` is the underlying sample's own timestamp (for timestamp()). */
 interface Sample {
@@ -284,7 +285,7 @@ class Evaluator {
       minT = Math.min(minT, t);
       maxT = Math.max(maxT, t);
     }
-    const series = this.source.select(e.matchers, minT - this.lookbackMs, maxT);
+    const series = this.source.select(translateMatchers(e.matchers, this.mode), minT - this.lookbackMs, maxT);
     const steps: Vector[] = Array.from({ length: ctx.n }, () => []);
     const closed = this.mode === 'prometheus2';
     for (const s of series) {
@@ -318,7 +319,7 @@ class Evaluator {
       maxT = Math.max(maxT, windowEnd(i));
     }
     if (e.type === 'matrixSelector') {
-      const raw = this.source.select(e.selector.matchers, minT - rangeMs, maxT);
+      const raw = this.source.select(translateMatchers(e.selector.matchers, this.mode), minT - rangeMs, maxT);
       const series: RangeSeries[] = [];
       for (const s of raw) {
         this.account(s.timestamps.length);
@@ -755,7 +756,7 @@ class Evaluator {
     const [dst, repl, src, regex] = e.args.slice(1).map((x) => this.stringArg(x));
     let re: RegExp;
     try {
-      re = anchoredRegExp(regex);
+      re = anchoredRegExp(translateRegex(regex, this.mode === 'prometheus3'));
     } catch {
       throw new PromqlError('execution', `invalid regular expression in label_replace(): ${regex}`);
     }
@@ -812,8 +813,9 @@ class Evaluator {
         if (le === undefined) continue;
         const ub = parseLe(le);
         if (Number.isNaN(ub)) continue;
-        const { le: _le, __name__: _n, ...rest } = s.labels;
-        const k = keyOf(rest);
+        const { le: _le, __name__: name, ...rest } = s.labels;
+        // The metric name is part of the group so that two histograms with the same labels are not merged.
+        const k = `${keyOf(rest)}${name ?? ''}`;
         let g = groups.get(k);
         if (!g) {
           g = { labels: rest, buckets: [] };
@@ -826,7 +828,7 @@ class Evaluator {
         r.push({ labels: g.labels, value: bucketQuantile(this.mode, q[i], g.buckets), ts: 0 });
       return r;
     });
-    return { kind: 'vector', steps: out };
+    return this.checkDuplicates({ kind: 'vector', steps: out });
   }
 
   aggregate(e: Aggregate, ctx: Ctx): Value {
@@ -841,6 +843,14 @@ class Evaluator {
           throw new PromqlError('execution', `invalid label name "${label}"`);
         }
       } else param = this.scalarArg(e.param, ctx);
+    }
+    if (param && (op === 'topk' || op === 'bottomk')) {
+      for (const kf of param) {
+        if (Number.isNaN(kf) && this.mode === 'prometheus3')
+          throw new PromqlError('execution', 'Parameter value is NaN');
+        if (Number.isNaN(kf) || Math.abs(kf) > 2 ** 63)
+          throw new PromqlError('execution', `Scalar value ${formatGoFloat(kf)} overflows int64`);
+      }
     }
     const without = e.without;
     const groupingSet = new Set(e.grouping);
@@ -858,6 +868,19 @@ class Evaluator {
     const mode = this.mode;
     const result: Vector[] = steps.map((vec, i) => {
       const groups = new Map<string, { labels: Labels | undefined; items: Sample[] }>();
+      if (op === 'count_values') {
+        // Prometheus groups count_values by the output labels: the grouping labels plus the value label.
+        const counts = new Map<string, Sample>();
+        for (const s of vec) {
+          const labels = { ...groupLabels(s.labels), [label]: formatValue(s.value) };
+          const k = keyOf(labels);
+          const c = counts.get(k);
+          if (c) c.value++;
+          else counts.set(k, { labels, value: 1, ts: stepTime(ctx, i) });
+        }
+        this.account(counts.size);
+        return [...counts.values()];
+      }
       for (const s of vec) {
         const k = groupKey(s.labels);
         let g = groups.get(k);
@@ -1058,7 +1081,8 @@ class Evaluator {
     returnBool: boolean,
   ): Value {
     const isCmp = COMPARISON.has(op);
-    const dropName = !isCmp || returnBool;
+    // Prometheus 2 kept the metric name on atan2.
+    const dropName = (!isCmp || returnBool) && !(op === 'atan2' && this.mode === 'prometheus2');
     const out: Vector[] = steps.map((vec, i) => {
       const r: Vector = [];
       for (const s of vec) {
@@ -1087,7 +1111,8 @@ class Evaluator {
     returnBool: boolean,
   ): Vector {
     const isCmp = COMPARISON.has(op);
-    const dropName = !isCmp || returnBool;
+    // Prometheus 2 kept the metric name on atan2.
+    const dropName = (!isCmp || returnBool) && !(op === 'atan2' && this.mode === 'prometheus2');
     let left = lhs;
     let right = rhs;
     if (matching.card === 'one-to-many') [left, right] = [rhs, lhs];
@@ -1202,9 +1227,8 @@ function absentLabels(e: Expr): Labels {
   const dup = new Set<string>();
   for (const m of sel.matchers as LabelMatcher[]) {
     if (m.name === '__name__') continue;
-    if (m.op !== '=') continue;
-    if (m.name in out) dup.add(m.name);
-    out[m.name] = m.value;
+    if (m.op === '=' && !(m.name in out)) out[m.name] = m.value;
+    else dup.add(m.name);
   }
   for (const n of dup) delete out[n];
   return out;

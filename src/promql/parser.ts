@@ -17,6 +17,7 @@ import {
   type VectorSelector,
 } from './ast.js';
 import { type PromqlError, parseError, unsupported } from './errors.js';
+import { translateRegex } from './regex.js';
 
 /** Parser options: which Prometheus version's function set applies. */
 export interface ParseOptions {
@@ -176,7 +177,7 @@ class Builder {
       case 'PromQL':
         return this.expr(this.only(n));
       case 'NumberDurationLiteral': {
-        const t = this.text(n);
+        const t = this.text(n).replace(/\s+/g, '');
         const v = parseNumber(t);
         if (v === undefined) this.fail(n, `bad number or duration syntax: "${t}"`);
         return { type: 'number', value: v, pos: this.pos(n) };
@@ -254,7 +255,7 @@ class Builder {
           const mop = this.text(op) as MatchOp;
           if (mop === '=~' || mop === '!~') {
             try {
-              new RegExp(value);
+              translateRegex(value, true);
             } catch {
               this.fail(m, `invalid regular expression in label matcher: "${value}"`);
             }
@@ -272,18 +273,12 @@ class Builder {
       }
       matchers.unshift({ name: '__name__', op: '=', value: name });
     }
+    // Prometheus refuses selectors whose every matcher also matches the empty string.
     const nonEmpty = matchers.some((m) => {
-      try {
-        return !(m.op === '='
-          ? m.value === ''
-          : m.op === '=~'
-            ? new RegExp(`^(?:${m.value})$`, 's').test('')
-            : m.op === '!~'
-              ? !new RegExp(`^(?:${m.value})$`, 's').test('')
-              : false);
-      } catch {
-        return true;
-      }
+      if (m.op === '=') return m.value !== '';
+      if (m.op === '!=') return m.value === '';
+      const matchesEmpty = new RegExp(`^(?:${translateRegex(m.value, true)})$`, 's').test('');
+      return m.op === '=~' ? !matchesEmpty : matchesEmpty;
     });
     if (!nonEmpty) this.fail(n, 'vector selector must contain at least one non-empty matcher');
     return { type: 'vectorSelector', name, matchers, offsetMs: 0, pos: this.pos(n) };
@@ -324,6 +319,10 @@ class Builder {
   modifiable(e: Expr): VectorSelector | Extract<Expr, { type: 'subquery' }> | undefined {
     if (e.type === 'vectorSelector' || e.type === 'subquery') return e;
     if (e.type === 'matrixSelector') return e.selector;
+    // lezer's grammar lets a postfix modifier wrap a unary or binary expression; Prometheus binds it to the
+    // operand right before it.
+    if (e.type === 'unary') return this.modifiable(e.expr);
+    if (e.type === 'binary') return this.modifiable(e.rhs);
     return undefined;
   }
 
@@ -559,6 +558,9 @@ function describeToken(q: string, at: number): string {
   return names[ch] ?? `character "${ch}"`;
 }
 
+/** Functions of recent Prometheus versions that lezer-promql does not parse yet: reported as unsupported. */
+const PROMETHEUS_ONLY_FUNCTIONS = new Set(['min_of', 'max_of']);
+
 /** The first syntax error of a lezer tree as a PromqlError, or undefined. */
 function syntaxError(q: string, top: SyntaxNode): PromqlError | undefined {
   let err: SyntaxNode | undefined;
@@ -575,6 +577,7 @@ function syntaxError(q: string, top: SyntaxNode): PromqlError | undefined {
   while (at < q.length && /\s/.test(q[at])) at++;
   const prev = q.slice(0, err.from);
   const fn = /([a-zA-Z_:][a-zA-Z0-9_:]*)\s*$/.exec(prev);
+  if (q[at] === '(' && fn && PROMETHEUS_ONLY_FUNCTIONS.has(fn[1])) throw unsupported(`function ${fn[1]}()`);
   if (q[at] === '(' && fn && !FUNCTIONS[fn[1]] && !AGGREGATIONS.has(fn[1])) {
     return parseError(q, fn.index, fn.index + fn[1].length, `unknown function with name "${fn[1]}"`);
   }
@@ -597,6 +600,7 @@ export function parsePromql(query: string, options: ParseOptions = {}): Expr {
   let source = query;
   const renamed = mode === 'prometheus2' && hw.test(query);
   if (renamed) source = query.replace(hw, 'double_exponential_smoothing$1');
+  source = normalizeNumbers(source);
   const tree = parser.parse(source);
   const top = tree.topNode;
   const err = syntaxError(source, top);
@@ -605,4 +609,40 @@ export function parsePromql(query: string, options: ParseOptions = {}): Expr {
     throw err;
   }
   return new Builder(source, mode, renamed).expr(top);
+}
+
+/**
+ * lezer-promql does not read a number with a trailing dot (`1.`), which Prometheus accepts: append a zero,
+ * outside string literals.
+ */
+function normalizeNumbers(q: string): string {
+  if (!/\d\./.test(q)) return q;
+  let out = '';
+  let i = 0;
+  while (i < q.length) {
+    const c = q[i];
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < q.length && q[j] !== c) j += q[j] === '\\' && c !== '`' ? 2 : 1;
+      out += q.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '#') {
+      const nl = q.indexOf('\n', i);
+      const end = nl < 0 ? q.length : nl;
+      out += q.slice(i, end);
+      i = end;
+      continue;
+    }
+    const m = /^\d+\.(?!\d)/.exec(q.slice(i, i + 40));
+    if (m && !/[a-zA-Z0-9_:.]/.test(q[i - 1] ?? '')) {
+      out += `${m[0]}0`;
+      i += m[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }

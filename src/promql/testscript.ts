@@ -214,7 +214,7 @@ function check(block: EvalBlock, data: QueryData): string | undefined {
   }
   if (block.scalar !== undefined) {
     if (data.resultType !== 'scalar') return `expected scalar, got ${data.resultType}`;
-    const got = Number(data.result[1]);
+    const got = parseNumber(data.result[1]) as number;
     return almostEqual(block.scalar, got) ? undefined : `expected scalar ${block.scalar}, got ${got}`;
   }
   if (data.resultType === 'scalar' || data.resultType === 'string') {
@@ -223,10 +223,13 @@ function check(block: EvalBlock, data: QueryData): string | undefined {
   type GotSeries = { labels: Record<string, string>; points: Map<number, number> };
   const got: GotSeries[] =
     data.resultType === 'vector'
-      ? data.result.map((r) => ({ labels: r.metric, points: new Map([[0, Number(r.value[1])]]) }))
+      ? data.result.map((r) => ({
+          labels: r.metric,
+          points: new Map([[0, parseNumber(r.value[1]) as number]]),
+        }))
       : data.result.map((r) => ({
           labels: r.metric,
-          points: new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)])),
+          points: new Map(r.values.map(([t, v]) => [Math.round(t * 1000), parseNumber(v) as number])),
         }));
   if (block.kind === 'instant' && !block.rangeVector && data.resultType !== 'vector')
     return `expected vector, got ${data.resultType}`;
@@ -276,7 +279,7 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
   const lines = text.split('\n');
   let store = new MemorySeriesSource();
   let histograms: Labels[] = [];
-  let nhcb = false;
+  const nhcb = false;
   const blocks: BlockResult[] = [];
   let i = 0;
   const isBody = (l: string | undefined) =>
@@ -294,7 +297,6 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
     }
     const load = /^load(_with_nhcb)?\s+(\S+)$/.exec(line);
     if (load) {
-      if (load[1]) nhcb = true;
       const intervalMs = parseTime(load[2]);
       while (i < lines.length && lines[i].trim() !== '' && !/^(load|eval|clear)/.test(lines[i])) {
         const l = lines[i++];
@@ -310,6 +312,11 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
           continue;
         }
         const { labels, values } = parsed;
+        if (load[1] && labels.__name__?.endsWith('_bucket') && labels.le !== undefined) {
+          // load_with_nhcb also stores each classic histogram as a native one under the base name.
+          const { le: _le, ...rest } = labels;
+          histograms.push({ ...rest, __name__: labels.__name__.slice(0, -'_bucket'.length) });
+        }
         if (values.some((v) => v.kind === 'histogram')) {
           histograms.push(labels);
           continue;
