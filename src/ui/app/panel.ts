@@ -260,7 +260,7 @@ function renderDonut(spec: PanelSpec, result: VectorSample[]): Rendered {
       h(
         'tr',
         null,
-        h('th', { scope: 'col' }, 'Provider'),
+        h('th', { scope: 'col' }, spec.queries[0].legend === '{{provider}}' ? 'Provider' : 'Series'),
         h('th', { scope: 'col', class: 'num' }, 'Cost'),
         h('th', { scope: 'col', class: 'num' }, 'Share'),
       ),
