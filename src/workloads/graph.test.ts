@@ -28,9 +28,38 @@ describe('graphs for MaxCut', () => {
 
   it('finds the known maximum cuts of small graphs', () => {
     // A triangle cuts 2 of 3 edges; a 4-cycle cuts all 4; K4 cuts 4 of 6.
-    expect(bruteForceMaxCut({ nodes: 3, edges: [[0, 1], [1, 2], [0, 2]] }).value).toBe(2);
-    expect(bruteForceMaxCut({ nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [0, 3]] }).value).toBe(4);
-    const k4 = { nodes: 4, edges: [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] as const };
+    expect(
+      bruteForceMaxCut({
+        nodes: 3,
+        edges: [
+          [0, 1],
+          [1, 2],
+          [0, 2],
+        ],
+      }).value,
+    ).toBe(2);
+    expect(
+      bruteForceMaxCut({
+        nodes: 4,
+        edges: [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+          [0, 3],
+        ],
+      }).value,
+    ).toBe(4);
+    const k4 = {
+      nodes: 4,
+      edges: [
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [1, 2],
+        [1, 3],
+        [2, 3],
+      ] as const,
+    };
     expect(bruteForceMaxCut(k4).value).toBe(4);
     expect(cutValue(k4, 0b0011)).toBe(4);
     expect(cutValue(k4, 0b0001)).toBe(3);
@@ -50,7 +79,10 @@ describe('graphs for MaxCut', () => {
 
 describe('Nelder–Mead', () => {
   it('minimizes the Rosenbrock function near (1, 1)', () => {
-    const r = nelderMead(([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2, [-1.2, 1], { maxEvaluations: 2000, tolerance: 1e-12 });
+    const r = nelderMead(([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2, [-1.2, 1], {
+      maxEvaluations: 2000,
+      tolerance: 1e-12,
+    });
     expect(r.x[0]).toBeCloseTo(1, 3);
     expect(r.x[1]).toBeCloseTo(1, 3);
     expect(r.evaluations).toBeLessThanOrEqual(2000 + 3);

@@ -14,7 +14,8 @@ export interface Graph {
  * (n·d must be even; for d = 3, n even).
  */
 export function randomRegularGraph(n: number, d: number, random: () => number): Graph {
-  if ((n * d) % 2 !== 0 || d >= n) throw new QobsError('graph_invalid', `no ${d}-regular graph on ${n} nodes`);
+  if ((n * d) % 2 !== 0 || d >= n)
+    throw new QobsError('graph_invalid', `no ${d}-regular graph on ${n} nodes`);
   for (let attempt = 0; attempt < 1000; attempt++) {
     const stubs = shuffle(
       Array.from({ length: n * d }, (_, i) => Math.floor(i / d)),
