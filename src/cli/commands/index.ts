@@ -1,9 +1,15 @@
 // Registers every `qobs` subcommand. Each command lives in its own file and exports `register`.
 import type { Command } from 'commander';
+import { register as registerRun } from './run.js';
+import { register as registerSimulate } from './simulate.js';
+import { register as registerUp } from './up.js';
 
 type Register = (program: Command) => void;
 
 const registrations: Register[] = [];
+registrations.push(registerRun);
+registrations.push(registerSimulate);
+registrations.push(registerUp);
 
 export function registerAll(program: Command): void {
   for (const r of registrations) r(program);
