@@ -39,7 +39,7 @@ export function irisSplit(
   byClass.forEach((rows, k) => {
     const nTest = Math.round(rows.length * testFraction);
     const label = k === 0 ? 1 : -1;
-    rows.forEach((r, i) => (i < nTest ? testRaw : trainRaw).push([r, label]));
+    for (const [i, r] of rows.entries()) (i < nTest ? testRaw : trainRaw).push([r, label]);
   });
   const dims = trainRaw[0][0].length;
   const min = Array.from({ length: dims }, (_, d) => Math.min(...trainRaw.map(([r]) => r[d])));

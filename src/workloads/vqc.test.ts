@@ -9,7 +9,10 @@ describe('variational classifier on Iris', () => {
     expect(d.test.length).toBe(30);
     expect(d.test.filter((s) => s.label === 1).length).toBe(15);
     for (const s of d.train)
-      for (const f of s.features) expect(f).toBeGreaterThanOrEqual(0), expect(f).toBeLessThanOrEqual(Math.PI);
+      for (const f of s.features) {
+        expect(f).toBeGreaterThanOrEqual(0);
+        expect(f).toBeLessThanOrEqual(Math.PI);
+      }
   });
 
   it('reaches at least 90% test accuracy on the ideal simulator with a fixed seed', async () => {
