@@ -1,5 +1,4 @@
 // Lowers a circuit to kernel operations, picks each gate's fast path, and fuses consecutive gates.
-import * as circuitModule from '../circuit/index.js';
 import {
   type Circuit,
   type Condition,
@@ -7,6 +6,7 @@ import {
   GATES,
   type Instruction,
   evalExpr,
+  flatten,
   matmul,
 } from '../circuit/index.js';
 import { UnsupportedInstructionError } from './errors.js';
@@ -54,27 +54,14 @@ export interface CompileOptions {
   readonly fuse?: boolean;
 }
 
-type FlattenFn = (c: Circuit, parameters?: Readonly<Record<string, number>>) => Circuit;
-
-/** The circuit with user gates and modifiers expanded, using the circuit module's `flatten` when present. */
+/** The circuit with user gates and QASM 3 modifiers expanded by the circuit module's flatten(), when it has any. */
 export function resolveCircuit(circuit: Circuit, parameters?: Readonly<Record<string, number>>): Circuit {
   const needs = circuit.instructions.some(
     (i) =>
       (i.modifiers !== undefined && i.modifiers.length > 0) ||
       (!GATES.has(i.name) && circuit.definitions.has(i.name)),
   );
-  if (!needs) return circuit;
-  // `flatten` is being added to the circuit module; look it up at run time so this module works before and after.
-  const flatten = (circuitModule as unknown as { flatten?: FlattenFn }).flatten;
-  if (typeof flatten !== 'function') {
-    const bad = circuit.instructions.find((i) => (i.modifiers?.length ?? 0) > 0 || !GATES.has(i.name));
-    throw new UnsupportedInstructionError(
-      bad?.name ?? '?',
-      `'${bad?.name}': user-defined gates and gate modifiers need the circuit module's flatten(), which is not available; ` +
-        'only built-in gates can be simulated',
-    );
-  }
-  return flatten(circuit, parameters);
+  return needs ? flatten(circuit, parameters) : circuit;
 }
 
 /** Lowers `circuit` to operations; throws UnsupportedInstructionError for an instruction it cannot run. */

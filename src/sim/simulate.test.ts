@@ -122,3 +122,38 @@ describe('bad input fails before any work', () => {
     expect(simulate(c, { shots: 50, seed: 1, parameters: { theta: Math.PI } }).counts).toEqual({ '1': 50 });
   });
 });
+
+describe('user gates and modifiers', () => {
+  it('runs circuits with gate definitions and QASM 3 modifiers through flatten()', () => {
+    const c = new Circuit(3, 3);
+    // gate bell a, b { h a; cx a, b; }
+    c.definitions.set('bell', {
+      name: 'bell',
+      params: [],
+      numQubits: 2,
+      body: [
+        { name: 'h', qubits: [0], clbits: [], params: [] },
+        { name: 'cx', qubits: [0, 1], clbits: [], params: [] },
+      ],
+    });
+    c.append({ name: 'bell', qubits: [0, 1], clbits: [], params: [] });
+    // ctrl @ x on [1, 2] is cx(1, 2): the three qubits end up as GHZ.
+    c.append({
+      name: 'x',
+      qubits: [1, 2],
+      clbits: [],
+      params: [],
+      modifiers: [{ kind: 'ctrl', count: 1, negated: false }],
+    });
+    c.measure(0, 0).measure(1, 1).measure(2, 2);
+    const r = simulate(c, { shots: 400, seed: 3 });
+    expect(Object.keys(r.counts).sort()).toEqual(['000', '111']);
+  });
+
+  it('rejects opaque gates with a clear error', () => {
+    const c = new Circuit(1);
+    c.definitions.set('blackbox', { name: 'blackbox', params: [], numQubits: 1, body: null });
+    c.append({ name: 'blackbox', qubits: [0], clbits: [], params: [] });
+    expect(() => simulate(c, { shots: 1 })).toThrow(/blackbox/);
+  });
+});
