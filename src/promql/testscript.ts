@@ -279,7 +279,6 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
   const lines = text.split('\n');
   let store = new MemorySeriesSource();
   let histograms: Labels[] = [];
-  const nhcb = false;
   const blocks: BlockResult[] = [];
   let i = 0;
   const isBody = (l: string | undefined) =>
@@ -292,7 +291,6 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
     if (line === 'clear') {
       store = new MemorySeriesSource();
       histograms = [];
-      nhcb = false;
       continue;
     }
     const load = /^load(_with_nhcb)?\s+(\S+)$/.exec(line);
@@ -341,7 +339,7 @@ export function runTestScript(text: string, options: EngineOptions & { mode: Mod
       fail: ev[1] === '_fail',
       ordered: ev[1] === '_ordered',
       expected: [],
-      nativeHistograms: nhcb,
+      nativeHistograms: false,
     };
     if (block.kind === 'instant') {
       const m = /^at\s+(\S+)\s+(.*)$/.exec(ev[3]);
