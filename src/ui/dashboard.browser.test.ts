@@ -172,6 +172,7 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
     // Row text comes from the execution's record: qubits, depth, gates, shots, fidelity with its method, status.
     const first = rows.first();
     expect(await first.textContent()).toContain('0.9000 (hellinger)');
+    expect(await first.textContent()).toContain('0.3000 USD');
     await first.focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');

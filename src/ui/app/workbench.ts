@@ -145,7 +145,8 @@ function spanView(s: Json): SpanView {
 
 const KNOWN_LOG_FIELDS = new Set(['timestamp', 'time', 'level', 'msg', 'message', 'body']);
 
-function logView(l: Json, i: number): LogView {
+/** Reads one log record (as `/api/logs` and the live tail send it). */
+export function logView(l: Json, i: number): LogView {
   const fields = {
     ...attrsOf(pick(l, 'attributes', 'fields')),
     ...Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'attributes' && k !== 'fields')),
@@ -179,8 +180,9 @@ export async function searchTraces(p: {
     service: p.service,
     attr: p.attr,
     min_duration_ms: p.minDurationMs,
-    start: p.startMs,
-    end: p.endMs,
+    // The workbench reads times as Prometheus does: seconds (or RFC 3339).
+    start: p.startMs / 1000,
+    end: p.endMs / 1000,
     limit: p.limit,
   });
   return listOf(doc, 'traces').map(traceSummary);
@@ -209,13 +211,47 @@ export async function searchLogs(p: {
     level: p.level,
     event_type: p.eventType,
     trace_id: p.traceId,
-    start: p.startMs,
-    end: p.endMs,
+    start: p.startMs === undefined ? undefined : p.startMs / 1000,
+    end: p.endMs === undefined ? undefined : p.endMs / 1000,
     limit: p.limit,
   });
   return listOf(doc, 'logs')
     .map(logView)
     .sort((a, b) => (b.timeMs ?? 0) - (a.timeMs ?? 0));
+}
+
+/**
+ * Follows `/api/logs/tail` (server-sent events, one record per message) with the same filters as a search.
+ * Returns the closer; `onError` is called once when the stream cannot be opened or breaks.
+ */
+export function tailLogs(
+  p: { q?: string; level?: string; eventType?: string; traceId?: string },
+  onLog: (l: LogView) => void,
+  onError: () => void,
+): () => void {
+  const q = new URLSearchParams();
+  if (p.q) q.set('q', p.q);
+  if (p.level) q.set('level', p.level);
+  if (p.eventType) q.set('event_type', p.eventType);
+  if (p.traceId) q.set('trace_id', p.traceId);
+  const qs = q.toString();
+  const es = new EventSource(`/api/logs/tail${qs ? `?${qs}` : ''}`);
+  let n = 0;
+  let failed = false;
+  es.onmessage = (ev) => {
+    try {
+      onLog(logView(JSON.parse(ev.data) as Json, n++));
+    } catch {
+      // a malformed line is skipped; the next one may be fine
+    }
+  };
+  es.onerror = () => {
+    if (failed) return;
+    failed = true;
+    es.close();
+    onError();
+  };
+  return () => es.close();
 }
 
 /** A firing or pending alert. */

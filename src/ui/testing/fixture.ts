@@ -229,6 +229,24 @@ export async function startFixture(uiRoot: string, nowMs = Date.now()): Promise<
     });
     logs.push({
       id: logs.length + 1,
+      timeUnixNano: String(startNs + 710_000_000n),
+      level: 'info',
+      severityText: 'INFO',
+      body: `cost of ${circuit}`,
+      attributes: {
+        event_type: 'quantum_cost_event',
+        provider: d.provider,
+        cost_type: 'execution',
+        amount: 0.3 * (i + 1),
+        currency: 'USD',
+      },
+      service: 'qml-demo',
+      eventType: 'quantum_cost_event',
+      traceId,
+      spanId: childId,
+    });
+    logs.push({
+      id: logs.length + 1,
       timeUnixNano: String(startNs + 800_000_000n),
       level: 'debug',
       severityText: 'DEBUG',
@@ -317,6 +335,13 @@ export async function startFixture(uiRoot: string, nowMs = Date.now()): Promise<
         (!q.q || JSON.stringify(l).includes(q.q)),
     );
     return { logs: [...out].reverse() };
+  });
+  // The live tail: an event stream that stays open (the fixture adds no lines after start).
+  app.get('/api/logs/tail', (req, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    reply.raw.write(': tailing\n\n');
+    req.raw.on('close', () => reply.raw.end());
   });
   await registerUi(app, { root: uiRoot });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -45,7 +45,7 @@ function row(l: LogView): ExecutionRow {
     toText(field(l, 'status')) || (success === true ? 'success' : success === false ? 'error' : '');
   return {
     log: l,
-    circuit: toText(field(l, 'circuit_name', 'name', 'circuit_id')),
+    circuit: toText(field(l, 'circuit_name', 'circuit_id')),
     device: provider && device ? `${provider}.${device}` : provider || device,
     status,
   };
@@ -67,12 +67,31 @@ export const executionsPage: PageDef = {
     return {
       async refresh(ctx) {
         try {
-          const logs = await searchLogs({
-            eventType: 'quantum_circuit_execution',
-            startMs: ctx.range.startMs,
-            endMs: ctx.range.endMs,
-            limit: 500,
-          });
+          const [logs, costLogs] = await Promise.all([
+            searchLogs({
+              eventType: 'quantum_circuit_execution',
+              startMs: ctx.range.startMs,
+              endMs: ctx.range.endMs,
+              limit: 500,
+            }),
+            // Cost is its own event, written in the same span as the execution.
+            searchLogs({
+              eventType: 'quantum_cost_event',
+              startMs: ctx.range.startMs,
+              endMs: ctx.range.endMs,
+              limit: 2000,
+            }),
+          ]);
+          const costs = new Map<string, { amount: number; currency: string }>();
+          for (const c of costLogs) {
+            const amount = toNumber(c.fields.amount);
+            if (amount === undefined || !c.spanId) continue;
+            const prev = costs.get(c.spanId);
+            costs.set(c.spanId, {
+              amount: (prev?.amount ?? 0) + amount,
+              currency: toText(c.fields.currency) || 'USD',
+            });
+          }
           replace(
             results,
             dataTable({
@@ -103,12 +122,23 @@ export const executionsPage: PageDef = {
                   title: 'Fidelity',
                   numeric: true,
                   cell: (r) => {
-                    const f = numText(field(r.log, 'fidelity'), 4);
-                    const m = toText(field(r.log, 'fidelity_method', 'method'));
+                    // The Observer writes { value, method }; a bare number with a sibling method is read too.
+                    const raw = field(r.log, 'fidelity');
+                    const obj = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : undefined;
+                    const f = numText(obj ? obj.value : raw, 4);
+                    const m = toText(obj ? obj.method : field(r.log, 'fidelity_method'));
                     return f === '–' ? f : m ? `${f} (${m})` : f;
                   },
                 },
-                { title: 'Cost', cell: (r) => numText(field(r.log, 'cost', 'amount'), 4), numeric: true },
+                {
+                  title: 'Cost',
+                  numeric: true,
+                  cell: (r) => {
+                    const c = costs.get(r.log.spanId) ?? costs.get(`${r.log.traceId}`);
+                    if (c) return `${c.amount.toFixed(4)} ${c.currency}`;
+                    return numText(field(r.log, 'cost'), 4);
+                  },
+                },
                 {
                   title: 'Status',
                   cell: (r) =>

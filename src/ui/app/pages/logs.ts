@@ -3,7 +3,7 @@ import { NotAvailableError } from '../api.js';
 import type { PageContext, PageDef } from '../context.js';
 import { dataTable, errorBox, h, notAvailable, replace } from '../dom.js';
 import { formatTime } from '../time.js';
-import { type LogView, searchLogs } from '../workbench.js';
+import { type LogView, searchLogs, tailLogs } from '../workbench.js';
 
 const LEVELS = ['', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 const EVENT_TYPES = [
@@ -104,17 +104,25 @@ export const logsPage: PageDef = {
       );
     }
 
+    let lines: LogView[] = [];
+    let closeTail: (() => void) | undefined;
+    let tailBroken = false;
+    let renderTimer: ReturnType<typeof setTimeout> | undefined;
+    const filters = () => ({
+      q: ctx.params.get('q') ?? undefined,
+      level: ctx.params.get('level') ?? undefined,
+      eventType: ctx.params.get('event_type') ?? undefined,
+      traceId: traceId || undefined,
+    });
+    const following = () => !disposed && live.checked && ctx.timeRange.to === 'now';
+
     async function load(c: PageContext): Promise<void> {
-      const follow = live.checked && c.timeRange.to === 'now';
       try {
-        const lines = await searchLogs({
-          q: c.params.get('q') ?? undefined,
-          level: c.params.get('level') ?? undefined,
-          eventType: c.params.get('event_type') ?? undefined,
-          traceId: traceId || undefined,
+        lines = await searchLogs({
+          ...filters(),
           startMs: c.range.startMs,
           // A live tail reads up to the present moment, not the range's end when the refresh began.
-          endMs: follow ? Date.now() : c.range.endMs,
+          endMs: following() ? Date.now() : c.range.endMs,
           limit: MAX_LINES,
         });
         render(lines, c);
@@ -126,9 +134,34 @@ export const logsPage: PageDef = {
       }
     }
 
+    /** Live tail: the server's event stream when it has one, else a search every two seconds. */
     function schedule(): void {
       clearTimeout(timer);
-      if (disposed || !live.checked || ctx.timeRange.to !== 'now') return;
+      if (!following()) {
+        closeTail?.();
+        closeTail = undefined;
+        return;
+      }
+      if (!tailBroken) {
+        closeTail ??= tailLogs(
+          filters(),
+          (l) => {
+            if (lines.some((x) => x.key === l.key)) return;
+            lines = [l, ...lines].slice(0, MAX_LINES);
+            // Batch bursts into one redraw.
+            renderTimer ??= setTimeout(() => {
+              renderTimer = undefined;
+              render(lines, ctx);
+            }, 200);
+          },
+          () => {
+            tailBroken = true;
+            closeTail = undefined;
+            schedule();
+          },
+        );
+        return;
+      }
       timer = setTimeout(async () => {
         await load({
           ...ctx,
@@ -147,6 +180,8 @@ export const logsPage: PageDef = {
       dispose() {
         disposed = true;
         clearTimeout(timer);
+        clearTimeout(renderTimer);
+        closeTail?.();
       },
     };
   },
