@@ -9,7 +9,10 @@ export {
   newOtlpStats,
   OtlpRequestError,
 } from './otlp.js';
+export { encodeLogsProto, encodeMetricsProto, encodeTracesProto } from './otlp-encode.js';
 export { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-proto.js';
+export type { MetricIn, ResourceMetricsIn } from './model.js';
+export { emptyMetric } from './model.js';
 export { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './otlp-json.js';
 export { convertMetrics, prometheusLabelName, prometheusMetricName } from './prom-names.js';
 export type { ParsedExposition, ParsedSample } from './promtext.js';
