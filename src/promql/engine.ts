@@ -1376,7 +1376,7 @@ export function createEngine(source: SeriesSource, options: EngineOptions = {}):
       if (n > maxSteps) {
         throw new PromqlError(
           'bad_data',
-          `exceeded maximum resolution of ${maxSteps} points per timeseries. Try decreasing the query resolution (?step=XX)`,
+          `exceeded maximum resolution of ${maxSteps.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
         );
       }
       const expr = parsePromql(query, { mode });
