@@ -10,6 +10,7 @@ import {
   matmul,
 } from '../circuit/index.js';
 import { UnsupportedInstructionError } from './errors.js';
+import { applyControlled1, applyMCX, applyPermutation, applySwap } from './statevector.js';
 import { type GateChannel, type NoiseModel, gateChannel, readoutFlips } from './noise.js';
 
 /** One kernel operation. `condition` gates it on classical bits; `channel` is its noise in a trajectory. */
@@ -305,8 +306,8 @@ export function fuse(ops: readonly Op[], numQubits: number): Op[] {
       continue;
     }
     if (touchesGroup(qs) || op.kind === 'phase' || op.condition !== undefined) flushGroup();
-    if (plain && op.kind === 'dense' && qs.length === 2) {
-      let m = op.m;
+    if (plain && qs.length === 2 && (op.kind === 'dense' || absorbs(op, pending, out))) {
+      let m = op.kind === 'dense' ? op.m : denseMatrix2(op);
       const absorb: Float64Array[] = [];
       for (let j = 0; j < 2; j++) {
         const p = pending[qs[j]];
@@ -346,6 +347,58 @@ export function fuse(ops: readonly Op[], numQubits: number): Op[] {
   flushGroup();
   for (let q = 0; q < numQubits; q++) flushPending(q);
   return out;
+}
+
+/**
+ * Whether a two-qubit fast-path gate (cx, swap, controlled rotations) should become dense to absorb the
+ * pending single-qubit gates on its qubits or merge with the dense gate before it: one 4x4 pass then
+ * replaces two or three passes over the state.
+ */
+function absorbs(op: Op, pending: ReadonlyArray<Float64Array | undefined>, out: readonly Op[]): boolean {
+  if (op.kind !== 'mcx' && op.kind !== 'mcu' && op.kind !== 'swap' && op.kind !== 'perm') return false;
+  const [a, b] = op.qubits;
+  if (pending[a] !== undefined || pending[b] !== undefined) return true;
+  const last = out[out.length - 1];
+  return (
+    last !== undefined &&
+    last.kind === 'dense' &&
+    last.condition === undefined &&
+    last.qubits.length === 2 &&
+    last.qubits.includes(a) &&
+    last.qubits.includes(b)
+  );
+}
+
+/** The 4x4 matrix of a two-qubit op on (qubits[0], qubits[1]), read off by applying it to each basis state. */
+function denseMatrix2(op: Op): Float64Array {
+  const local = (q: number) => (q === op.qubits[0] ? 0 : 1);
+  const m = new Float64Array(32);
+  const s = new Float64Array(8);
+  for (let c = 0; c < 4; c++) {
+    s.fill(0);
+    s[2 * c] = 1;
+    switch (op.kind) {
+      case 'mcx':
+        applyMCX(s, 2, op.controls.map(local), local(op.target));
+        break;
+      case 'mcu':
+        applyControlled1(s, 2, op.controls.map(local), local(op.target), op.m);
+        break;
+      case 'swap':
+        applySwap(s, 2, 0, 1);
+        break;
+      case 'perm':
+        applyPermutation(s, 2, op.qubits.map(local), op.perm);
+        break;
+      default:
+        throw new Error(`denseMatrix2: unexpected ${op.kind}`);
+    }
+    for (let r = 0; r < 4; r++) {
+      m[2 * (r * 4 + c)] = s[2 * r];
+      m[2 * (r * 4 + c) + 1] = s[2 * r + 1];
+    }
+  }
+  return m;
 }
 
 function isIdentity2(m: Float64Array): boolean {
