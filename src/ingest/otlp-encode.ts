@@ -209,7 +209,8 @@ function metric(m: MetricIn): Buffer {
     case 'histogram': {
       const points = m.histogramPoints.map((p) => {
         const counts = Buffer.alloc(p.bucketCounts.length * 8);
-        for (let i = 0; i < p.bucketCounts.length; i++) counts.writeBigUInt64LE(BigInt(p.bucketCounts[i]), i * 8);
+        for (let i = 0; i < p.bucketCounts.length; i++)
+          counts.writeBigUInt64LE(BigInt(p.bucketCounts[i]), i * 8);
         const bounds = Buffer.alloc(p.explicitBounds.length * 8);
         for (let i = 0; i < p.explicitBounds.length; i++) bounds.writeDoubleLE(p.explicitBounds[i], i * 8);
         return ld(
