@@ -15,3 +15,16 @@ export {
   validateShots,
 } from "./sim/index.js";
 export type { NoiseModel, PauliSum, SimulateOptions, SimulateResult } from "./sim/index.js";
+export {
+  CalibrationFormatError,
+  createLocalDevice,
+  deviceFromCalibration,
+  DeviceUnavailableError,
+  getDevice,
+  listLocalDevices,
+  LocalDevice,
+  noiseModelFromCalibration,
+  readIbmCalibration,
+  UnknownDeviceError,
+} from "./devices/index.js";
+export type { Calibration, Device, DeviceStatus, JobHandle, JobRecord, SubmitOptions } from "./devices/index.js";

@@ -11,7 +11,10 @@ const GATE_NAMES = ['h', 'x', 'sx', 'rz', 'ry', 't', 'cx', 'cz', 'swap', 'rzz', 
 function randomCircuit(n: number) {
   const step = fc.record({
     name: fc.constantFrom(...GATE_NAMES.filter((g) => GATES.get(g)!.numQubits <= n)),
-    qubits: fc.shuffledSubarray([...Array(n).keys()], { minLength: 3 > n ? n : 3, maxLength: 3 > n ? n : 3 }),
+    qubits: fc.shuffledSubarray([...Array(n).keys()], {
+      minLength: Math.min(3, n),
+      maxLength: Math.min(3, n),
+    }),
     angle: fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }),
   });
   return fc.array(step, { minLength: 1, maxLength: 25 }).map((steps) => {
