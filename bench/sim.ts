@@ -117,10 +117,12 @@ function qftGates(n: number): G[] {
   return gs;
 }
 
-/** Layers of random ry and rz on every qubit and a brickwork of cx: a dense, unstructured circuit. */
+/** An ry layer, then layers of random ry and rz on every qubit and a brickwork of cx: dense and unstructured. */
 function randomGates(n: number, layers: number): G[] {
   const rnd = lcg(2000 + n);
   const gs: G[] = [];
+  // The same dense product-state prep as the QFT circuits: n ry gates first.
+  for (let q = 0; q < n; q++) gs.push({ name: 'ry', qubits: [q], angle: 0.3 + 2 * rnd() });
   for (let l = 0; l < layers; l++) {
     for (let q = 0; q < n; q++) {
       gs.push({ name: 'ry', qubits: [q], angle: 2 * Math.PI * rnd() });
@@ -231,22 +233,28 @@ function probabilityGap(n: number, ours: Float64Array, peer: (i: number) => numb
 }
 
 /**
- * Seconds a peer takes for the whole circuit. Prefixes of doubling length are run until one takes a quarter
- * of `budgetSeconds` or the circuit is complete; when it is not complete, the time is extrapolated linearly
- * from the longest prefix (the prefix includes the cheap first layer that sparse simulators run on a
- * nearly empty state, so the extrapolation underestimates the peer and the speedup is conservative).
+ * Seconds a peer takes for the whole circuit of `total` gates whose first `prep` gates are the ry layer that
+ * makes the state dense. quantum-circuit and jsqubits store amplitudes sparsely, so that layer is cheap and
+ * every later gate costs about the same. The prep layer is timed, then prefixes with m more gates (m doubling)
+ * until the extra gates take a quarter of `budgetSeconds` or the circuit is complete; an incomplete run is
+ * extrapolated as t(prep) + (t(prep + m) − t(prep)) · (total − prep) / m.
  */
-function timePeer(total: number, budgetSeconds: number, run: (k: number) => void) {
-  let k = Math.min(total, 4);
-  for (;;) {
+function timePeer(total: number, prep: number, budgetSeconds: number, run: (k: number) => void) {
+  const time = (k: number) => {
     const t0 = performance.now();
     run(k);
-    const s = (performance.now() - t0) / 1000;
-    if (k === total) return { seconds: s, gatesRun: k, extrapolated: false };
-    if (s >= budgetSeconds / 4) {
-      return { seconds: (s * total) / k, gatesRun: k, extrapolated: true };
+    return (performance.now() - t0) / 1000;
+  };
+  const tPrep = time(prep);
+  let m = Math.min(total - prep, 4);
+  for (;;) {
+    const s = time(prep + m);
+    if (prep + m === total) return { seconds: s, gatesRun: total, extrapolated: false };
+    if (s - tPrep >= budgetSeconds / 4) {
+      const perGate = Math.max(0, s - tPrep) / m;
+      return { seconds: tPrep + perGate * (total - prep), gatesRun: prep + m, extrapolated: true };
     }
-    k = Math.min(total, 2 * k);
+    m = Math.min(total - prep, 2 * m);
   }
 }
 
@@ -281,8 +289,8 @@ function peers(sizes: number[], layers: number, budgetSeconds: number) {
     ] as const) {
       runQobs(n, gs); // warm-up
       const ours = best(3, () => runQobs(n, gs));
-      const qc = timePeer(gs.length, budgetSeconds, (k) => runQuantumCircuit(n, gs.slice(0, k)));
-      const jq = timePeer(gs.length, budgetSeconds, (k) => runJsqubits(n, gs.slice(0, k)));
+      const qc = timePeer(gs.length, n, budgetSeconds, (k) => runQuantumCircuit(n, gs.slice(0, k)));
+      const jq = timePeer(gs.length, n, budgetSeconds, (k) => runJsqubits(n, gs.slice(0, k)));
       const row = {
         circuit: `${kind}-${n}`,
         gates: gs.length,

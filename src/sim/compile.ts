@@ -131,7 +131,8 @@ function lower(
         `unknown gate '${inst.name}': not in the gate library and not defined by the circuit`,
       );
     }
-    if (spec.name === 'id') return;
+    // An identity is skipped in ideal runs; with noise it stays, since devices calibrate it as a timed idle.
+    if (spec.name === 'id' && noise === undefined) return;
     op = gateOp(spec.matrix(values), inst.qubits, spec.controls, spec.name);
   }
   const channel = noise ? gateChannel(noise, inst.name, inst.qubits) : undefined;

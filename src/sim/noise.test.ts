@@ -57,13 +57,18 @@ function ibmNoise(file: string, physical: number[]): NoiseModel {
   return { qubits, gates };
 }
 
-/** The 99% two-sided binomial interval half-width around p for n trials (normal approximation). */
-function ci99(p: number, n: number): number {
-  return 2.576 * Math.sqrt((p * (1 - p)) / n);
+/**
+ * Half-width of a two-sided 99% binomial interval around p for n trials (normal approximation). With
+ * `comparisons` > 1 the level is family-wise (Bonferroni: each interval at 1 - 0.01/comparisons), so a test
+ * that checks ten rates at once still fails by chance only 1% of the time.
+ */
+function ci99(p: number, n: number, comparisons = 1): number {
+  const z = comparisons === 1 ? 2.576 : comparisons <= 4 ? 3.023 : 3.291; // 0.01/4 and 0.01/10 two-sided
+  return z * Math.sqrt((p * (1 - p)) / n);
 }
 
 describe('readout confusion', () => {
-  it('reproduces toronto prob_meas1_prep0 and prob_meas0_prep1 within a 99% binomial interval', () => {
+  it('reproduces toronto prob_meas1_prep0 and prob_meas0_prep1 within a family-wise 99% binomial interval', () => {
     const physical = [0, 1, 2, 3, 5];
     const full = ibmNoise('devices/ibm/toronto/props_toronto.json', physical);
     // Readout only, so the measured confusion is the readout channel alone.
@@ -80,7 +85,7 @@ describe('readout confusion', () => {
         for (const [bits, n] of Object.entries(r.counts)) if (Number(bits[4 - q]) !== prep) flipped += n;
         const p = prep === 0 ? model.qubits[q].probMeas1Prep0! : model.qubits[q].probMeas0Prep1!;
         expect(Math.abs(flipped / shots - p), `qubit ${physical[q]} prep ${prep}`).toBeLessThan(
-          ci99(p, shots),
+          ci99(p, shots, 10),
         );
       }
     }
@@ -102,9 +107,9 @@ describe('depolarizing error', () => {
     const shots = 30_000;
     const r = simulate(new Circuit(2).cx(0, 1).measureAll(), { shots, seed: 8, noise: model });
     const wrong = shots - (r.counts['00'] ?? 0);
-    expect(Math.abs(wrong / shots - e)).toBeLessThan(ci99(e, shots));
+    expect(Math.abs(wrong / shots - e)).toBeLessThan(ci99(e, shots, 4));
     for (const k of ['01', '10', '11'])
-      expect(Math.abs((r.counts[k] ?? 0) / shots - e / 3)).toBeLessThan(ci99(e / 3, shots));
+      expect(Math.abs((r.counts[k] ?? 0) / shots - e / 3)).toBeLessThan(ci99(e / 3, shots, 4));
   });
 
   it('uses defaultGate for gates without their own entry, and no noise without either', () => {
@@ -130,6 +135,45 @@ describe('thermal relaxation', () => {
     const r = simulate(new Circuit(1).x(0).measureAll(), { shots, seed: 12, noise: model });
     const p = 1 - Math.exp(-t / t1);
     expect(Math.abs((r.counts['0'] ?? 0) / shots - p)).toBeLessThan(ci99(p, shots));
+  });
+
+  it('T1 over several timed gates in a row: |1> survives four of them with probability exp(-4t/T1)', () => {
+    const t1 = 60e-6;
+    const t = 6e-6;
+    const model: NoiseModel = {
+      qubits: [{ t1Seconds: t1 }, {}],
+      gates: new Map([
+        ['x:0', { lengthSeconds: t }],
+        ['id:0', { lengthSeconds: t }],
+      ]),
+    };
+    const c = new Circuit(2).x(0).id(0).h(1).id(0).id(0).measureAll();
+    const shots = 30_000;
+    const r = simulate(c, { shots, seed: 41, noise: model });
+    let ones = 0;
+    for (const [k, v] of Object.entries(r.counts)) if (k[1] === '1') ones += v;
+    const p = Math.exp((-4 * t) / t1);
+    expect(Math.abs(ones / shots - p)).toBeLessThan(ci99(p, shots));
+  });
+
+  it('T1 across a mid-circuit measurement: each of two idles decays |1> with probability 1 - exp(-t/T1)', () => {
+    const t1 = 50e-6;
+    const t = 15e-6;
+    const model: NoiseModel = {
+      qubits: [{ t1Seconds: t1 }],
+      gates: new Map([
+        ['x:0', { lengthSeconds: t }],
+        ['id:0', { lengthSeconds: t }],
+      ]),
+    };
+    const c = new Circuit(1, 2).x(0).measure(0, 0).id(0).measure(0, 1);
+    const shots = 30_000;
+    const r = simulate(c, { shots, seed: 31, noise: model });
+    const keep = Math.exp(-t / t1);
+    const want: Record<string, number> = { '11': keep * keep, '01': keep * (1 - keep), '00': 1 - keep };
+    for (const [k, p] of Object.entries(want))
+      expect(Math.abs((r.counts[k] ?? 0) / shots - p), k).toBeLessThan(ci99(p, shots, 4));
+    expect(r.counts['10'] ?? 0).toBe(0);
   });
 
   it('T2: a |+> state dephases so that H then reads 1 with probability (1 - exp(-t/T2)) / 2', () => {

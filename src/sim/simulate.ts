@@ -210,6 +210,13 @@ const PAULI_X = new Float64Array([0, 0, 1, 0, 1, 0, 0, 0]);
 const PAULI_Y = new Float64Array([0, 0, 0, -1, 0, 1, 0, 0]);
 const PAULI_Z_DIAG = new Float64Array([1, 0, -1, 0]);
 
+/**
+ * Per-shot trajectories. Amplitude damping uses the waiting-time form of quantum jumps: the state is kept
+ * unnormalized while no-jump Kraus operators shrink it, a uniform threshold is drawn, and a jump happens at
+ * the step where the squared norm falls below it (the squared norm is the probability that no jump has
+ * happened yet). The no-jump pass computes the new norm as it scales, so a relaxation costs one pass over
+ * the state instead of two (probability, then scaling).
+ */
 function runTrajectories(
   ops: readonly Op[],
   n: number,
@@ -218,7 +225,8 @@ function runTrajectories(
   rng: Rng,
   maxStateBytes?: number,
 ): Map<number | string, number> {
-  const state = allocState(n, maxStateBytes);
+  const t = { state: allocState(n, maxStateBytes), n, norm2: 1, threshold: 0 };
+  const state = t.state;
   const scratch = scratchFor(ops);
   const bits = new Uint8Array(Math.max(numClbits, 1));
   const tally = new Map<number | string, number>();
@@ -228,30 +236,30 @@ function runTrajectories(
   const tailMeasures = ops.slice(tail) as Array<Extract<Op, { kind: 'measure' }>>;
   for (let shot = 0; shot < shots; shot++) {
     initZero(state);
+    t.norm2 = 1;
+    t.threshold = rng.next();
     bits.fill(0);
     for (let k = 0; k < tail; k++) {
       const op = ops[k];
       if (op.condition !== undefined && !conditionHolds(bits, op.condition.clbits, op.condition.value))
         continue;
-      if (op.kind === 'measure') {
+      if (op.kind === 'measure' || op.kind === 'reset') {
         const q = op.qubits[0];
         const p1 = probabilityOne(state, n, q);
-        const outcome: 0 | 1 = rng.next() < p1 ? 1 : 0;
-        collapse(state, n, q, outcome, outcome === 1 ? p1 : 1 - p1);
-        bits[op.clbit] = readout(outcome, op.flip0, op.flip1, rng);
-      } else if (op.kind === 'reset') {
-        const q = op.qubits[0];
-        const p1 = probabilityOne(state, n, q);
-        const outcome: 0 | 1 = rng.next() < p1 ? 1 : 0;
-        collapse(state, n, q, outcome, outcome === 1 ? p1 : 1 - p1);
-        if (outcome === 1) apply1(state, n, q, PAULI_X);
+        const outcome: 0 | 1 = rng.next() * t.norm2 < p1 ? 1 : 0;
+        collapse(state, n, q, outcome, outcome === 1 ? p1 : t.norm2 - p1);
+        // The state is renormalized: the threshold, uniform on (0, norm2) given no jump yet, is rescaled with it.
+        t.threshold /= t.norm2;
+        t.norm2 = 1;
+        if (op.kind === 'measure') bits[op.clbit] = readout(outcome, op.flip0, op.flip1, rng);
+        else if (outcome === 1) apply1(state, n, q, PAULI_X);
       } else {
         applyOp(state, n, op, scratch);
-        if (op.channel !== undefined) applyChannel(state, n, op.qubits, op.channel, rng);
+        if (op.channel !== undefined) applyChannel(t, op.qubits, op.channel, rng);
       }
     }
     if (tailMeasures.length > 0) {
-      const idx = sampleOne(state, rng.next());
+      const idx = sampleOne(state, rng.next() * t.norm2);
       for (const m of tailMeasures)
         bits[m.clbit] = readout(((idx >> m.qubits[0]) & 1) as 0 | 1, m.flip0, m.flip1, rng);
     }
@@ -259,6 +267,15 @@ function runTrajectories(
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   return tally;
+}
+
+interface Trajectory {
+  readonly state: Float64Array;
+  readonly n: number;
+  /** Squared norm of the (unnormalized) state: the probability that no jump happened since the last renormalization. */
+  norm2: number;
+  /** A jump happens when norm2 falls below this. */
+  threshold: number;
 }
 
 function readout(outcome: 0 | 1, flip0: number, flip1: number, rng: Rng): number {
@@ -273,7 +290,7 @@ function conditionHolds(bits: Uint8Array, clbits: readonly number[], value: numb
   return v === value;
 }
 
-/** One basis index drawn from |state|² with the uniform `u`. */
+/** One basis index drawn from |state|² with `u` uniform on (0, squared norm). */
 function sampleOne(state: Float64Array, u: number): number {
   const dim = state.length / 2;
   let cum = 0;
@@ -289,13 +306,8 @@ function sampleOne(state: Float64Array, u: number): number {
 }
 
 /** One trajectory step of a gate's noise: a random Pauli (depolarizing), then T1/T2 relaxation per qubit. */
-function applyChannel(
-  state: Float64Array,
-  n: number,
-  qubits: readonly number[],
-  ch: GateChannel,
-  rng: Rng,
-): void {
+function applyChannel(t: Trajectory, qubits: readonly number[], ch: GateChannel, rng: Rng): void {
+  const { state, n } = t;
   if (ch.pauliProbability > 0 && rng.next() < ch.pauliProbability) {
     const k = qubits.length;
     // Uniform over the 4^k - 1 non-identity Pauli products.
@@ -305,10 +317,17 @@ function applyChannel(
   for (const r of ch.relaxations) {
     const q = r.qubit;
     if (r.gamma > 0) {
-      const p1 = probabilityOne(state, n, q);
-      const jump = r.gamma * p1;
-      if (rng.next() < jump) decay(state, n, q, 1 / Math.sqrt(p1));
-      else damp(state, n, q, Math.sqrt(1 - r.gamma), 1 / Math.sqrt(1 - jump));
+      const keep = Math.sqrt(1 - r.gamma);
+      const p1 = damp(state, n, q, keep);
+      const after = t.norm2 - r.gamma * p1;
+      if (after < t.threshold && p1 > 0) {
+        // The jump happened here: |1> -> |0> applied to the pre-damping state, normalized.
+        decay(state, n, q, 1 / (keep * Math.sqrt(p1)));
+        t.norm2 = 1;
+        t.threshold = rng.next();
+      } else {
+        t.norm2 = after;
+      }
     }
     if (r.phaseFlip > 0 && rng.next() < r.phaseFlip) applyPauli(state, n, q, 3);
   }
@@ -320,7 +339,7 @@ function applyPauli(state: Float64Array, n: number, q: number, which: number): v
   else if (which === 3) applyDiagonal(state, n, [q], PAULI_Z_DIAG);
 }
 
-/** Amplitude-damping jump on qubit q: |1> -> |0>, then renormalize by `scale`. */
+/** Moves the |1> half of qubit q, times `scale`, onto the |0> half and clears the |1> half. */
 function decay(state: Float64Array, n: number, q: number, scale: number): void {
   const len = 2 << n;
   const half = 2 << q;
@@ -333,18 +352,20 @@ function decay(state: Float64Array, n: number, q: number, scale: number): void {
   }
 }
 
-/** Amplitude-damping no-jump branch: the |1> half scaled by sqrt(1 - gamma), then renormalized. */
-function damp(state: Float64Array, n: number, q: number, oneScale: number, norm: number): void {
+/** No-jump amplitude damping: scales the |1> half of qubit q by `keep`; returns that half's squared norm before. */
+function damp(state: Float64Array, n: number, q: number, keep: number): number {
   const len = 2 << n;
   const half = 2 << q;
   const block = half << 1;
-  const s1 = oneScale * norm;
-  for (let b = 0; b < len; b += block) {
-    for (let i = b, end = b + half; i < end; i++) {
-      state[i] *= norm;
-      state[i + half] *= s1;
+  let p1 = 0;
+  for (let b = half; b < len; b += block) {
+    for (let j = b, end = b + half; j < end; j++) {
+      const v = state[j];
+      p1 += v * v;
+      state[j] = v * keep;
     }
   }
+  return p1;
 }
 
 /** The unitary ops of a circuit whose only non-unitary instructions are final measurements (dropped). */
