@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-// The engine and its in-memory source, in Prometheus 2 mode as promtool 2.42 evaluates.
-import { createEngine } from '../promql/engine.js';
-import { MemorySeriesSource } from '../promql/memory-source.js';
+import { createEngine, MemorySeriesSource } from '../promql/index.js';
 import { describeWithPrograms } from '../testing/system.js';
 import {
   promtoolTest,

@@ -1,8 +1,8 @@
 // Prometheus rule files: loading, validation (every issue with its path), and writing them back out.
 import { readFileSync } from 'node:fs';
-import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { parseDocument, stringify } from 'yaml';
 import { QobsError } from '../errors.js';
+import { PromqlError, parsePromql } from '../promql/index.js';
 import { parseDurationMs } from './duration.js';
 import { parseTemplate, TemplateError } from './template.js';
 
@@ -65,21 +65,18 @@ const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const GROUP_KEYS = new Set(['name', 'interval', 'limit', 'rules', 'query_offset']);
 const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 
-/** Syntax errors of a PromQL expression (empty when it parses), from the lezer PromQL grammar. */
+/**
+ * Problems of a PromQL expression (empty when it parses and type-checks), from the engine's own parser, so a
+ * rule that loads is one the embedded engine can evaluate.
+ */
 export function promqlSyntaxErrors(expr: string): string[] {
-  const tree = promqlParser.parse(expr);
-  const errs: string[] = [];
-  tree.iterate({
-    enter(n) {
-      if (n.type.isError) {
-        errs.push(
-          `syntax error at character ${n.from + 1}: unexpected '${expr.slice(n.from, n.from + 12) || 'end of input'}'`,
-        );
-      }
-    },
-  });
-  if (expr.trim() === '') errs.push('empty expression');
-  return errs;
+  try {
+    parsePromql(expr, { mode: 'prometheus3' });
+    return [];
+  } catch (e) {
+    if (e instanceof PromqlError) return [e.message];
+    throw e;
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
