@@ -105,7 +105,7 @@ describe('durability across SIGKILL', () => {
               res = await fetch(`${server.otlpUrl}/v1/traces`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/x-protobuf' },
-                body: encodeTracesProto(spansOf(traceId, 10)),
+                body: new Uint8Array(encodeTracesProto(spansOf(traceId, 10))),
               });
               if (res.ok) acked.traces.push(traceId);
             } else if (kind === 'metrics') {
@@ -119,12 +119,14 @@ describe('durability across SIGKILL', () => {
               res = await fetch(`${server.otlpUrl}/v1/metrics`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/x-protobuf' },
-                body: encodeMetricsProto([
-                  {
-                    resource: { 'service.name': 'durability' },
-                    scopeMetrics: [{ scope: { name: '', version: '' }, metrics: [m] }],
-                  },
-                ]),
+                body: new Uint8Array(
+                  encodeMetricsProto([
+                    {
+                      resource: { 'service.name': 'durability' },
+                      scopeMetrics: [{ scope: { name: '', version: '' }, metrics: [m] }],
+                    },
+                  ]),
+                ),
               });
               if (res.ok) acked.metrics.push(id);
             } else if (kind === 'logs') {

@@ -29,6 +29,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies, checked field by field below
 async function get(p: string): Promise<any> {
   const res = await fetch(`${wb.url}${p}`);
   expect(res.status).toBe(200);
