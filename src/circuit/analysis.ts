@@ -61,7 +61,10 @@ export function analyze(circuit: Circuit): CircuitAnalysis {
   const midLayer = new Uint8Array(insts.length + 1);
   const adjacency = nq <= 4096 ? new Uint8Array(nq * nq) : undefined;
   const edges = adjacency ? undefined : new Set<number>();
-  const counts = new Map<string, number>();
+  // one mutable box per name: a get per instruction and no set (measurably faster than get+set)
+  const counts = new Map<string, { n: number }>();
+  let lastName = '';
+  let lastBox = { n: 0 };
   const arity: Record<number, number> = {};
   let size = 0;
   let twoQ = 0;
@@ -74,7 +77,16 @@ export function analyze(circuit: Circuit): CircuitAnalysis {
     const inst = insts[i];
     const name = inst.name;
     if (isGlobalPhase(inst)) continue;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (name !== lastName) {
+      let box = counts.get(name);
+      if (box === undefined) {
+        box = { n: 0 };
+        counts.set(name, box);
+      }
+      lastName = name;
+      lastBox = box;
+    }
+    lastBox.n++;
     if (name === 'barrier') continue;
     size++;
     const qs = inst.qubits;
@@ -168,8 +180,9 @@ export function analyze(circuit: Circuit): CircuitAnalysis {
   for (let l = 1; l <= depth; l++) midLayers += midLayer[l];
 
   const countOps: Record<string, number> = {};
-  for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)))
-    countOps[name] = n;
+  const sorted = [...counts].map(([name, box]) => [name, box.n] as const);
+  sorted.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [name, n] of sorted) countOps[name] = n;
 
   return {
     numQubits: nq,

@@ -59,6 +59,20 @@ export class Lexer {
     return { filename: this.filename, line: this.tokLine, column: this.tokCol };
   }
 
+  /** Line and column of a source offset (scans from the start: for error paths only). */
+  positionAt(offset: number): SourcePosition {
+    const s = this.src;
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset && i < s.length; i++) {
+      if (s.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { filename: this.filename, line, column: offset - lineStart + 1 };
+  }
+
   mark(): LexerMark {
     return { start: this.start, line: this.tokLine, col: this.tokCol };
   }
@@ -74,6 +88,29 @@ export class Lexer {
   isWord(word: string): boolean {
     if (this.tok !== IDENT || this.end - this.start !== word.length) return false;
     return this.src.startsWith(word, this.start);
+  }
+
+  /**
+   * Fast path for `name[123]`: when the current token is followed directly by a decimal index in brackets, consumes
+   * the token and the index and returns the index; otherwise returns -1 and consumes nothing.
+   */
+  literalIndex(): number {
+    const s = this.src;
+    let p = this.end;
+    if (s.charCodeAt(p) !== 91) return -1;
+    p++;
+    const first = p;
+    let v = 0;
+    for (;;) {
+      const c = s.charCodeAt(p);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      p++;
+    }
+    if (p === first || p - first > 9 || s.charCodeAt(p) !== 93) return -1;
+    this.pos = p + 1;
+    this.next();
+    return v;
   }
 
   /** Skips the rest of the current line (pragmas and annotations, which qobs may ignore). */
@@ -311,4 +348,77 @@ function isOpChar(c: number): boolean {
   return (
     c === 43 || c === 45 || c === 42 || c === 47 || c === 37 || c === 38 || c === 124 || c === 94 || c === 126
   );
+}
+
+/**
+ * A string-keyed table that can also be probed with a span of the source, so the parser looks up gate and
+ * register names without slicing a string per statement (that allocation dominated parse time).
+ */
+export class NameTable<T> {
+  private keys: string[] = [];
+  private values: T[] = [];
+  private slots = new Int32Array(64).fill(-1);
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  set(key: string, value: T): void {
+    const i = this.find(key, 0, key.length);
+    if (i >= 0) {
+      this.values[i] = value;
+      return;
+    }
+    if ((this.keys.length + 1) * 2 > this.slots.length) this.grow();
+    this.keys.push(key);
+    this.values.push(value);
+    this.insert(this.keys.length - 1);
+  }
+
+  get(key: string): T | undefined {
+    const i = this.find(key, 0, key.length);
+    return i >= 0 ? this.values[i] : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.find(key, 0, key.length) >= 0;
+  }
+
+  /** Looks up `src.slice(start, end)` without creating it. */
+  getSpan(src: string, start: number, end: number): T | undefined {
+    const i = this.find(src, start, end);
+    return i >= 0 ? this.values[i] : undefined;
+  }
+
+  private find(src: string, start: number, end: number): number {
+    const mask = this.slots.length - 1;
+    let h = hashSpan(src, start, end) & mask;
+    const len = end - start;
+    for (;;) {
+      const k = this.slots[h];
+      if (k < 0) return -1;
+      const key = this.keys[k];
+      if (key.length === len && src.startsWith(key, start)) return k;
+      h = (h + 1) & mask;
+    }
+  }
+
+  private insert(k: number): void {
+    const key = this.keys[k];
+    const mask = this.slots.length - 1;
+    let h = hashSpan(key, 0, key.length) & mask;
+    while (this.slots[h] >= 0) h = (h + 1) & mask;
+    this.slots[h] = k;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let k = 0; k < this.keys.length; k++) this.insert(k);
+  }
+}
+
+function hashSpan(s: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

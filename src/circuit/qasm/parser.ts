@@ -9,7 +9,13 @@ import {
   type Modifier,
   type Register,
 } from '../ir.js';
-import { QasmError, QasmSemanticError, QasmSyntaxError, QasmUnsupportedError } from './errors.js';
+import {
+  QasmError,
+  QasmSemanticError,
+  type SourcePosition,
+  QasmSyntaxError,
+  QasmUnsupportedError,
+} from './errors.js';
 import {
   ANDAND,
   ARROW,
@@ -20,6 +26,7 @@ import {
   INT,
   LE,
   Lexer,
+  NameTable,
   NEQ,
   OROR,
   OTHER_OP,
@@ -178,15 +185,16 @@ class Parser {
   private readonly lx: Lexer;
   private readonly version: 2 | 3;
   private readonly circuit = new Circuit();
-  private readonly gates = new Map<string, GateInfo>();
-  private readonly qregs = new Map<string, Register>();
-  private readonly cregs = new Map<string, Register>();
+  private readonly gates = new NameTable<GateInfo>();
+  private readonly qregs = new NameTable<Register>();
+  private readonly cregs = new NameTable<Register>();
   /** Every global name, to reject redeclarations. */
   private readonly names = new Set<string>();
   private readonly inputs = new Set<string>();
   /** Values of loop variables and constants (QASM 3). */
   private readonly env = new Map<string, number>();
   private condition: Condition | undefined;
+  private readonly singles: Array<readonly number[]> = [];
   private scope: GateScope | undefined;
   private exprDepth = 0;
   private exprBudget = 0;
@@ -237,12 +245,12 @@ class Parser {
   private statement(top: boolean): void {
     const lx = this.lx;
     if (lx.kind() === IDENT) {
-      const word = lx.text();
-      const gate = this.gates.get(word);
+      const gate = this.gates.getSpan(lx.src, lx.start, lx.end);
       if (gate !== undefined) {
         this.gateCall(gate, undefined);
         return;
       }
+      const word = lx.text();
       if (this.version === 3) {
         if (this.cregs.has(word)) {
           this.assignment();
@@ -366,7 +374,7 @@ class Parser {
       }
     } else {
       throw new QasmUnsupportedError(
-        pos,
+        this.at(pos),
         `include "${file}"`,
         `include "${file}": only ${this.version === 2 ? 'qelib1.inc' : 'stdgates.inc'} is built in`,
       );
@@ -417,27 +425,22 @@ class Parser {
     this.declareRegister(name, size, quantum, namePos);
   }
 
-  private declareRegister(
-    name: string,
-    size: number,
-    quantum: boolean,
-    pos: { filename: string; line: number; column: number },
-  ): void {
+  private declareRegister(name: string, size: number, quantum: boolean, pos: Pos): void {
     this.declareName(name, pos);
     if (!Number.isInteger(size) || size < 1)
-      throw new QasmSemanticError(pos, `register '${name}' must have a positive size, got ${size}`);
+      throw new QasmSemanticError(this.at(pos), `register '${name}' must have a positive size, got ${size}`);
     try {
       const reg = quantum ? this.circuit.addQreg(name, size) : this.circuit.addCreg(name, size);
       (quantum ? this.qregs : this.cregs).set(name, reg);
     } catch (err) {
-      if (err instanceof CircuitError) throw new QasmSemanticError(pos, err.message, { cause: err });
+      if (err instanceof CircuitError) throw new QasmSemanticError(this.at(pos), err.message, { cause: err });
       throw err;
     }
   }
 
-  private declareName(name: string, pos: { filename: string; line: number; column: number }): void {
+  private declareName(name: string, pos: Pos): void {
     if (this.names.has(name) || this.gates.has(name))
-      throw new QasmSemanticError(pos, `'${name}' is already declared`);
+      throw new QasmSemanticError(this.at(pos), `'${name}' is already declared`);
     this.names.add(name);
   }
 
@@ -488,7 +491,7 @@ class Parser {
     const pos = lx.position();
     const word = this.ident('a gate name');
     if (this.gates.has(word) || this.names.has(word))
-      throw new QasmSemanticError(pos, `gate '${word}' is already defined`);
+      throw new QasmSemanticError(this.at(pos), `gate '${word}' is already defined`);
     const params: string[] = [];
     if (lx.kind() === 40) {
       lx.next();
@@ -565,7 +568,7 @@ class Parser {
 
   private gateCall(gate: GateInfo, modifiers: Modifier[] | undefined): void {
     const lx = this.lx;
-    const pos = lx.position();
+    const pos = lx.start;
     lx.next();
     let params: Param[] | readonly Param[] = NO_PARAMS;
     if (lx.kind() === 40) {
@@ -582,7 +585,7 @@ class Parser {
     }
     if (params.length !== gate.numParams)
       throw new QasmSemanticError(
-        pos,
+        this.at(pos),
         `gate '${gate.name}' takes ${gate.numParams} parameter(s), got ${params.length}`,
       );
     let arity = gate.numQubits;
@@ -596,7 +599,7 @@ class Parser {
     arity: number,
     params: readonly Param[],
     modifiers: Modifier[] | undefined,
-    pos: { filename: string; line: number; column: number },
+    pos: Pos,
   ): void {
     const lx = this.lx;
     if (this.scope) {
@@ -608,8 +611,11 @@ class Parser {
       }
       this.expect(59, "';'");
       if (qubits.length !== arity)
-        throw new QasmSemanticError(pos, `gate '${name}' acts on ${arity} qubit(s), got ${qubits.length}`);
-      checkDistinct(qubits, name, pos);
+        throw new QasmSemanticError(
+          this.at(pos),
+          `gate '${name}' acts on ${arity} qubit(s), got ${qubits.length}`,
+        );
+      checkDistinct(qubits, name, pos, this.lx);
       this.scope.body.push(
         modifiers
           ? { name, qubits, clbits: NO_NUMS, params, modifiers }
@@ -630,11 +636,13 @@ class Parser {
     const a0 = this.qarg();
     if (lx.kind() === 59 && typeof a0 === 'number') {
       lx.next();
-      if (arity !== 1) throw new QasmSemanticError(pos, `gate '${name}' acts on ${arity} qubit(s), got 1`);
+      if (arity !== 1)
+        throw new QasmSemanticError(this.at(pos), `gate '${name}' acts on ${arity} qubit(s), got 1`);
+      const qubits = this.single(a0);
       this.emit(
         modifiers
-          ? { name, qubits: [a0], clbits: NO_NUMS, params, modifiers }
-          : { name, qubits: [a0], clbits: NO_NUMS, params },
+          ? { name, qubits, clbits: NO_NUMS, params, modifiers }
+          : { name, qubits, clbits: NO_NUMS, params },
       );
       return;
     }
@@ -645,13 +653,16 @@ class Parser {
     }
     this.expect(59, "';'");
     if (args.length !== arity)
-      throw new QasmSemanticError(pos, `gate '${name}' acts on ${arity} qubit(s), got ${args.length}`);
+      throw new QasmSemanticError(
+        this.at(pos),
+        `gate '${name}' acts on ${arity} qubit(s), got ${args.length}`,
+      );
     let width = -1;
     for (const a of args) {
       if (typeof a !== 'number') {
         if (width >= 0 && a.length !== width)
           throw new QasmSemanticError(
-            pos,
+            this.at(pos),
             `registers of different sizes (${width} and ${a.length}) in one call of '${name}'`,
           );
         width = a.length;
@@ -659,7 +670,7 @@ class Parser {
     }
     if (width < 0) {
       const qubits = args as number[];
-      checkDistinct(qubits, name, pos);
+      checkDistinct(qubits, name, pos, this.lx);
       this.emit(
         modifiers
           ? { name, qubits, clbits: NO_NUMS, params, modifiers }
@@ -669,7 +680,7 @@ class Parser {
     }
     for (let i = 0; i < width; i++) {
       const qubits = args.map((a) => (typeof a === 'number' ? a : a[i]));
-      checkDistinct(qubits, name, pos);
+      checkDistinct(qubits, name, pos, this.lx);
       this.emit(
         modifiers
           ? { name, qubits, clbits: NO_NUMS, params, modifiers }
@@ -718,7 +729,7 @@ class Parser {
 
   private gphase(modifiers: Modifier[] | undefined): void {
     const lx = this.lx;
-    const pos = lx.position();
+    const pos = lx.start;
     lx.next();
     this.expect(40, "'('");
     const angle = this.expr();
@@ -734,7 +745,7 @@ class Parser {
 
   private measure(): void {
     const lx = this.lx;
-    const pos = lx.position();
+    const pos = lx.start;
     lx.next();
     const qs = this.qarg();
     if (lx.kind() !== ARROW) {
@@ -750,7 +761,7 @@ class Parser {
   /** `c = measure q;` and `c[0] = measure q[0];` (QASM 3). */
   private assignment(): void {
     const lx = this.lx;
-    const pos = lx.position();
+    const pos = lx.start;
     const cs = this.carg();
     if (lx.kind() !== 61) {
       if (lx.kind() === OTHER_OP) throw this.unsupported('compound assignment');
@@ -764,11 +775,7 @@ class Parser {
     this.emitMeasures(qs, cs, pos);
   }
 
-  private emitMeasures(
-    qs: number | number[],
-    cs: number | number[],
-    pos: { filename: string; line: number; column: number },
-  ): void {
+  private emitMeasures(qs: number | number[], cs: number | number[], pos: Pos): void {
     if (typeof qs === 'number' && typeof cs === 'number') {
       this.emitMeasure(qs, cs, pos);
       return;
@@ -776,15 +783,18 @@ class Parser {
     if (typeof qs === 'number' || typeof cs === 'number' || qs.length !== cs.length) {
       const qn = typeof qs === 'number' ? 1 : qs.length;
       const cn = typeof cs === 'number' ? 1 : cs.length;
-      throw new QasmSemanticError(pos, `measure of ${qn} qubit(s) into ${cn} bit(s): sizes must match`);
+      throw new QasmSemanticError(
+        this.at(pos),
+        `measure of ${qn} qubit(s) into ${cn} bit(s): sizes must match`,
+      );
     }
     for (let i = 0; i < qs.length; i++) this.emitMeasure(qs[i], cs[i], pos);
   }
 
-  private emitMeasure(q: number, c: number, pos: { filename: string; line: number; column: number }): void {
+  private emitMeasure(q: number, c: number, pos: Pos): void {
     const cond = this.condition;
     if (cond?.clbits.includes(c))
-      throw new QasmUnsupportedError(pos, 'measurement into a bit of the enclosing if condition');
+      throw new QasmUnsupportedError(this.at(pos), 'measurement into a bit of the enclosing if condition');
     this.emit({ name: 'measure', qubits: [q], clbits: [c], params: NO_PARAMS });
   }
 
@@ -800,7 +810,7 @@ class Parser {
 
   private barrier(): void {
     const lx = this.lx;
-    const pos = lx.position();
+    const pos = lx.start;
     lx.next();
     if (this.scope) {
       const qubits: number[] = [];
@@ -817,7 +827,7 @@ class Parser {
     const seen = new Set<number>();
     const qubits: number[] = [];
     if (lx.kind() === 59) {
-      if (this.version === 2) throw new QasmSyntaxError(pos, 'barrier needs at least one argument');
+      if (this.version === 2) throw new QasmSyntaxError(this.at(pos), 'barrier needs at least one argument');
       for (let q = 0; q < this.circuit.numQubits; q++) qubits.push(q);
     } else {
       for (;;) {
@@ -833,7 +843,8 @@ class Parser {
       }
     }
     this.expect(59, "';'");
-    if (this.condition) throw new QasmSemanticError(pos, 'a barrier cannot be classically conditioned');
+    if (this.condition)
+      throw new QasmSemanticError(this.at(pos), 'a barrier cannot be classically conditioned');
     this.emit({ name: 'barrier', qubits, clbits: NO_NUMS, params: NO_PARAMS });
   }
 
@@ -842,7 +853,7 @@ class Parser {
   private ifStatement(): void {
     const lx = this.lx;
     const pos = lx.position();
-    if (this.condition) throw new QasmUnsupportedError(pos, 'nested if');
+    if (this.condition) throw new QasmUnsupportedError(this.at(pos), 'nested if');
     lx.next();
     this.expect(40, "'('");
     const cond = this.version === 2 ? this.condition2() : this.condition3();
@@ -865,7 +876,7 @@ class Parser {
       if (lx.isWord('else')) {
         const elsePos = lx.position();
         if (cond.clbits.length !== 1)
-          throw new QasmUnsupportedError(elsePos, 'else on a multi-bit condition');
+          throw new QasmUnsupportedError(this.at(elsePos), 'else on a multi-bit condition');
         lx.next();
         this.condition = { clbits: cond.clbits, value: cond.value === 1 ? 0 : 1 };
         this.branch();
@@ -885,7 +896,7 @@ class Parser {
     const pos = lx.position();
     const name = this.ident('a classical register');
     const reg = this.cregs.get(name);
-    if (!reg) throw new QasmSemanticError(pos, `'${name}' is not a declared classical register`);
+    if (!reg) throw new QasmSemanticError(this.at(pos), `'${name}' is not a declared classical register`);
     if (lx.kind() !== EQEQ) throw this.syntax(`expected '==' in the if condition, found ${this.describe()}`);
     lx.next();
     if (lx.kind() !== INT) throw this.syntax('expected an integer on the right of ==');
@@ -919,15 +930,15 @@ class Parser {
       } else throw this.unsupported('if condition other than a bit or bit register compared with an integer');
       if (neq) {
         if (clbits.length !== 1 || value > 1)
-          throw new QasmUnsupportedError(pos, "'!=' on a multi-bit condition");
+          throw new QasmUnsupportedError(this.at(pos), "'!=' on a multi-bit condition");
         value = 1 - value;
       }
     } else if (clbits.length !== 1) {
-      throw new QasmUnsupportedError(pos, 'a bit register used as a boolean');
+      throw new QasmUnsupportedError(this.at(pos), 'a bit register used as a boolean');
     }
     if (negate) {
       if (clbits.length !== 1 || value > 1)
-        throw new QasmUnsupportedError(pos, "'!' on a multi-bit condition");
+        throw new QasmUnsupportedError(this.at(pos), "'!' on a multi-bit condition");
       value = 1 - value;
     }
     if (
@@ -940,7 +951,7 @@ class Parser {
     )
       throw this.unsupported('compound if condition');
     if (value >= 2 ** clbits.length || value < 0 || !Number.isInteger(value))
-      throw new QasmSemanticError(pos, `${value} does not fit in ${clbits.length} bit(s)`);
+      throw new QasmSemanticError(this.at(pos), `${value} does not fit in ${clbits.length} bit(s)`);
     return { clbits, value };
   }
 
@@ -989,10 +1000,10 @@ class Parser {
         b = this.intExpr();
       }
       this.expect(93, "']'");
-      if (step === 0) throw new QasmSemanticError(pos, 'a range step cannot be 0');
+      if (step === 0) throw new QasmSemanticError(this.at(pos), 'a range step cannot be 0');
       const count = Math.max(0, Math.floor((b - a) / step) + 1);
       if (this.loopIterations + count > MAX_INSTRUCTIONS)
-        throw new QasmSemanticError(pos, `loop of ${count} iterations is too long`);
+        throw new QasmSemanticError(this.at(pos), `loop of ${count} iterations is too long`);
       for (let i = 0; i < count; i++) values.push(a + i * step);
     } else if (lx.kind() === 123) {
       lx.next();
@@ -1008,14 +1019,14 @@ class Parser {
     const mark = lx.mark();
     const previous = this.env.get(name);
     if (this.gates.has(name) || this.qregs.has(name) || this.cregs.has(name) || this.inputs.has(name))
-      throw new QasmSemanticError(pos, `loop variable '${name}' shadows a declared name`);
+      throw new QasmSemanticError(this.at(pos), `loop variable '${name}' shadows a declared name`);
     if (values.length === 0) {
       this.skipStatement();
       return;
     }
     for (let i = 0; i < values.length; i++) {
       if (++this.loopIterations > MAX_INSTRUCTIONS)
-        throw new QasmSemanticError(pos, 'loops run too many iterations');
+        throw new QasmSemanticError(this.at(pos), 'loops run too many iterations');
       this.env.set(name, values[i]);
       if (i > 0) lx.reset(mark);
       this.branch();
@@ -1051,13 +1062,25 @@ class Parser {
   private qarg(): number | number[] {
     const lx = this.lx;
     if (lx.kind() !== IDENT) throw this.syntax(`expected a qubit argument, found ${this.describe()}`);
-    const pos = lx.position();
-    const name = lx.text();
-    const reg = this.qregs.get(name);
+    const pos = lx.start;
+    const reg = this.qregs.getSpan(lx.src, lx.start, lx.end);
     if (!reg) {
+      const name = lx.text();
       if (this.cregs.has(name))
-        throw new QasmSemanticError(pos, `'${name}' is a classical register where qubits are expected`);
-      throw new QasmSemanticError(pos, `qubit register '${name}' is not declared`);
+        throw new QasmSemanticError(
+          this.at(pos),
+          `'${name}' is a classical register where qubits are expected`,
+        );
+      throw new QasmSemanticError(this.at(pos), `qubit register '${name}' is not declared`);
+    }
+    const i = lx.literalIndex();
+    if (i >= 0) {
+      if (i >= reg.size)
+        throw new QasmSemanticError(
+          this.at(pos),
+          `index ${i} is out of range for '${reg.name}' of size ${reg.size}`,
+        );
+      return reg.offset + i;
     }
     lx.next();
     return this.index(reg, pos);
@@ -1066,13 +1089,22 @@ class Parser {
   private carg(): number | number[] {
     const lx = this.lx;
     if (lx.kind() !== IDENT) throw this.syntax(`expected a bit argument, found ${this.describe()}`);
-    const pos = lx.position();
-    const name = lx.text();
-    const reg = this.cregs.get(name);
+    const pos = lx.start;
+    const reg = this.cregs.getSpan(lx.src, lx.start, lx.end);
     if (!reg) {
+      const name = lx.text();
       if (this.qregs.has(name))
-        throw new QasmSemanticError(pos, `'${name}' is a qubit register where bits are expected`);
-      throw new QasmSemanticError(pos, `classical register '${name}' is not declared`);
+        throw new QasmSemanticError(this.at(pos), `'${name}' is a qubit register where bits are expected`);
+      throw new QasmSemanticError(this.at(pos), `classical register '${name}' is not declared`);
+    }
+    const i = lx.literalIndex();
+    if (i >= 0) {
+      if (i >= reg.size)
+        throw new QasmSemanticError(
+          this.at(pos),
+          `index ${i} is out of range for '${reg.name}' of size ${reg.size}`,
+        );
+      return reg.offset + i;
     }
     lx.next();
     return this.index(reg, pos);
@@ -1082,7 +1114,7 @@ class Parser {
     return regBits(this.cregs.get(name)!);
   }
 
-  private index(reg: Register, pos: { filename: string; line: number; column: number }): number | number[] {
+  private index(reg: Register, pos: Pos): number | number[] {
     const lx = this.lx;
     if (lx.kind() !== 91) return regBits(reg);
     lx.next();
@@ -1092,7 +1124,10 @@ class Parser {
       lx.next();
       this.expect(93, "']'");
       if (i >= reg.size)
-        throw new QasmSemanticError(pos, `index ${i} is out of range for '${reg.name}' of size ${reg.size}`);
+        throw new QasmSemanticError(
+          this.at(pos),
+          `index ${i} is out of range for '${reg.name}' of size ${reg.size}`,
+        );
       return reg.offset + i;
     }
     if (lx.kind() === 123) {
@@ -1118,7 +1153,7 @@ class Parser {
         b = this.intExpr();
       }
       this.expect(93, "']'");
-      if (step === 0) throw new QasmSemanticError(pos, 'a slice step cannot be 0');
+      if (step === 0) throw new QasmSemanticError(this.at(pos), 'a slice step cannot be 0');
       const first = a < 0 ? a + reg.size : a;
       const last = b < 0 ? b + reg.size : b;
       const out: number[] = [];
@@ -1132,14 +1167,13 @@ class Parser {
     return this.resolveIndex(reg, a, pos);
   }
 
-  private resolveIndex(
-    reg: Register,
-    i: number,
-    pos: { filename: string; line: number; column: number },
-  ): number {
+  private resolveIndex(reg: Register, i: number, pos: Pos): number {
     const j = i < 0 ? i + reg.size : i;
     if (j < 0 || j >= reg.size)
-      throw new QasmSemanticError(pos, `index ${i} is out of range for '${reg.name}' of size ${reg.size}`);
+      throw new QasmSemanticError(
+        this.at(pos),
+        `index ${i} is out of range for '${reg.name}' of size ${reg.size}`,
+      );
     return reg.offset + j;
   }
 
@@ -1169,7 +1203,7 @@ class Parser {
   private numericExpr(): number {
     const pos = this.lx.position();
     const v = this.expr();
-    if (typeof v !== 'number') throw new QasmSemanticError(pos, 'expected a constant expression');
+    if (typeof v !== 'number') throw new QasmSemanticError(this.at(pos), 'expected a constant expression');
     return v;
   }
 
@@ -1177,7 +1211,7 @@ class Parser {
     const pos = this.lx.position();
     const v = this.numericExpr();
     if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31)
-      throw new QasmSemanticError(pos, `expected an integer, got ${v}`);
+      throw new QasmSemanticError(this.at(pos), `expected an integer, got ${v}`);
     return v;
   }
 
@@ -1205,7 +1239,7 @@ class Parser {
         lx.next();
         const b = this.unary();
         if (typeof a !== 'number' || typeof b !== 'number')
-          throw new QasmUnsupportedError(pos, "'%' on symbolic values");
+          throw new QasmUnsupportedError(this.at(pos), "'%' on symbolic values");
         a = a % b;
       } else return a;
     }
@@ -1254,7 +1288,7 @@ class Parser {
       lx.next();
       if (lx.kind() === 40) {
         const fn = (this.version === 2 ? FUNCTIONS : FUNCTIONS3)[name];
-        if (!fn) throw new QasmSemanticError(pos, `unknown function '${name}'`);
+        if (!fn) throw new QasmSemanticError(this.at(pos), `unknown function '${name}'`);
         lx.next();
         const a = this.additive();
         this.expect(41, "')'");
@@ -1268,11 +1302,11 @@ class Parser {
         const v = this.env.get(name);
         if (v !== undefined) return v;
         if (this.inputs.has(name)) return this.node({ op: 'sym', name });
-        if (this.cregs.has(name)) throw new QasmUnsupportedError(pos, 'bit values in expressions');
+        if (this.cregs.has(name)) throw new QasmUnsupportedError(this.at(pos), 'bit values in expressions');
       }
       if (name === 'true' || name === 'false')
-        throw new QasmUnsupportedError(pos, 'boolean values in expressions');
-      throw new QasmSemanticError(pos, `unknown identifier '${name}' in an expression`);
+        throw new QasmUnsupportedError(this.at(pos), 'boolean values in expressions');
+      throw new QasmSemanticError(this.at(pos), `unknown identifier '${name}' in an expression`);
     }
     if (k === OTHER_OP && /^[0-9.]/.test(lx.text())) throw this.unsupported(`literal '${lx.text()}'`);
     if (k === EOF) throw this.syntax('unexpected end of input in an expression');
@@ -1304,6 +1338,16 @@ class Parser {
 
   // ---- helpers ----
 
+  /** A shared one-element qubit list: instructions are immutable, and sharing saves an allocation per gate. */
+  private single(q: number): readonly number[] {
+    let a = this.singles[q];
+    if (a === undefined) {
+      a = Object.freeze([q]) as readonly number[];
+      this.singles[q] = a;
+    }
+    return a;
+  }
+
   private emit(inst: Instruction): void {
     const list = this.circuit.instructions;
     if (list.length >= MAX_INSTRUCTIONS)
@@ -1332,6 +1376,10 @@ class Parser {
     return `'${t.length > 40 ? `${t.slice(0, 40)}...` : t}'`;
   }
 
+  private at(pos: Pos): SourcePosition {
+    return typeof pos === 'number' ? this.lx.positionAt(pos) : pos;
+  }
+
   private syntax(message: string): QasmSyntaxError {
     return new QasmSyntaxError(this.lx.position(), message);
   }
@@ -1345,6 +1393,9 @@ class Parser {
   }
 }
 
+/** A source position, or the offset of a token whose line and column are computed only if an error needs them. */
+type Pos = SourcePosition | number;
+
 function toExpr(p: Param): Expr {
   return typeof p === 'number' ? { op: 'num', value: p } : p;
 }
@@ -1355,14 +1406,13 @@ function regBits(reg: Register): number[] {
   return out;
 }
 
-function checkDistinct(
-  qubits: readonly number[],
-  name: string,
-  pos: { filename: string; line: number; column: number },
-): void {
+function checkDistinct(qubits: readonly number[], name: string, pos: Pos, lx: Lexer): void {
   const n = qubits.length;
   for (let i = 1; i < n; i++)
     for (let j = 0; j < i; j++)
       if (qubits[i] === qubits[j])
-        throw new QasmSemanticError(pos, `gate '${name}' is given the same qubit twice`);
+        throw new QasmSemanticError(
+          typeof pos === 'number' ? lx.positionAt(pos) : pos,
+          `gate '${name}' is given the same qubit twice`,
+        );
 }
