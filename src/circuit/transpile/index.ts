@@ -111,8 +111,7 @@ export function transpile(circuit: Circuit, target: TranspileTarget): TranspileR
   const graph = couplingGraph(target.numQubits, target.couplingMap);
   const interactions: Array<[number, number]> = [];
   for (const inst of lowered)
-    if (inst.qubits.length === 2 && inst.name !== 'barrier')
-      interactions.push([inst.qubits[0], inst.qubits[1]]);
+    if (inst.qubits.length === 2 && Circuit.isGate(inst)) interactions.push([inst.qubits[0], inst.qubits[1]]);
   const scores: ErrorScores = { qubitError: target.qubitError, edgeError: target.edgeError };
   let layout: number[];
   if (target.initialLayout) {

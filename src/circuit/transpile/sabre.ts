@@ -5,7 +5,7 @@
 // set E of up to 20 upcoming two-qubit gates weighted W = 0.5, decay delta 0.001 reset every 5 swaps and after
 // each executed gate. A release valve routes the oldest front gate along a shortest path when no gate has
 // executed for 10 * n swaps, so routing always terminates.
-import type { Instruction } from '../ir.js';
+import { Circuit, type Instruction } from '../ir.js';
 import type { CouplingGraph } from './layout.js';
 import { TranspileError } from './synth.js';
 
@@ -77,7 +77,8 @@ export function sabreRoute(
   const decay = new Float64Array(N).fill(1);
   const random = rng(seed);
   const d = (a: number, b: number) => graph.dist[a * N + b];
-  const isTwoQubit = (i: number) => instructions[i].qubits.length === 2 && instructions[i].name !== 'barrier';
+  // Only gates need coupled qubits; a barrier, or a measure/reset/delay listing two qubits, does not.
+  const isTwoQubit = (i: number) => instructions[i].qubits.length === 2 && Circuit.isGate(instructions[i]);
   let front: number[] = [];
   for (let i = 0; i < m; i++) if (preds[i] === 0) front.push(i);
   let swapCount = 0;

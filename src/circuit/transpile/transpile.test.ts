@@ -289,6 +289,19 @@ describe('transpile', () => {
     expect(r.circuit.numClbits).toBe(3);
   });
 
+  it('does not route a two-qubit measurement or barrier as a gate', () => {
+    const c = new Circuit(3, 2).h(0).cx(0, 1);
+    c.append({ name: 'measure', qubits: [0, 2], clbits: [0, 1], params: [] });
+    const r = transpile(c, {
+      numQubits: 3,
+      basisGates: BASES.cx,
+      couplingMap: both(line(3)),
+      initialLayout: [0, 1, 2],
+    });
+    expect(r.swapCount).toBe(0);
+    expect(r.circuit.instructions.at(-1)).toMatchObject({ name: 'measure', qubits: [0, 2], clbits: [0, 1] });
+  });
+
   it('prefers the best-calibrated connected qubits for the initial layout', () => {
     const map = both([
       [0, 1],

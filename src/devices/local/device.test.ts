@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Circuit } from '../../circuit/index.js';
+import { Circuit, sym } from '../../circuit/index.js';
 import { gateChannel, hellingerFidelity, SimulatorInputError, simulate } from '../../sim/index.js';
 import { DeviceUnavailableError, QueueFullError, UnknownDeviceError } from '../errors.js';
 import {
@@ -12,9 +12,34 @@ import {
 import type { PreparedCircuit } from './device.js';
 import { noiseModelFromCalibration } from './noise.js';
 
-/** Half-width of the 99% normal-approximation binomial confidence interval. */
-function ci99(p: number, n: number): number {
-  return 2.576 * Math.sqrt((p * (1 - p)) / n);
+/** ln Γ(x) (Lanczos, g = 7), accurate to ~1e-13 for x > 0. */
+function lnGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  const y = x - 1;
+  let a = c[0];
+  const t = y + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (y + i);
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * Exact two-sided binomial test: true when observing `k` successes in `n` trials is consistent with
+ * probability `p` at the 99% level, family-wise over `family` simultaneous checks (Bonferroni), i.e. `p`
+ * lies within the exact (Clopper-Pearson style, doubled tail) 99% binomial confidence interval of k/n.
+ * The normal approximation is not used: at p = 0.005 and n = 8192 its interval is visibly too narrow on one side.
+ */
+function withinBinomial99(k: number, n: number, p: number, family = 1): boolean {
+  const logPmf = (i: number) =>
+    lnGamma(n + 1) - lnGamma(i + 1) - lnGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log1p(-p);
+  let lower = 0;
+  for (let i = 0; i <= k; i++) lower += Math.exp(logPmf(i));
+  let upper = 0;
+  for (let i = k; i <= n; i++) upper += Math.exp(logPmf(i));
+  return 2 * Math.min(lower, upper, 0.5) >= 0.01 / family;
 }
 
 /** Frequency of bit `clbit` being 1 over counts keyed highest clbit first. */
@@ -157,6 +182,16 @@ describe('bad input is a clear error before any work', () => {
     expect(rec.error?.message).toMatch(/frobnicate/);
   });
 
+  it('binds parameters before transpiling, and names a missing one', async () => {
+    const dev = createLocalDevice('local.fake_manila');
+    const c = new Circuit(2).rx(sym('theta'), 0).cx(0, 1).measureAll();
+    expect(() => dev.prepare(c, { shots: 10 })).toThrow(/parameters: no value for theta/);
+    const rec = await (await dev.submit(c, { shots: 400, seed: 2, parameters: { theta: Math.PI } })).wait();
+    expect(rec.status).toBe('completed');
+    // rx(pi) then cx: mostly '11'
+    expect(rec.counts!['11']).toBeGreaterThan(300);
+  });
+
   it('fails a state vector that would not fit, saying how much memory it needs', () => {
     const ideal = createLocalDevice('local.statevector', { maxStateBytes: 2 ** 20 });
     expect(() => ideal.prepare(new Circuit(20).h(0), { shots: 1 })).toThrow(/needs 16 MiB/);
@@ -164,7 +199,7 @@ describe('bad input is a clear error before any work', () => {
 });
 
 describe('noise on fake devices reproduces the calibration', () => {
-  it('readout confusion matches prob_meas1_prep0 and prob_meas0_prep1 within 99% binomial intervals', async () => {
+  it('readout confusion matches prob_meas1_prep0 and prob_meas0_prep1 within 99% binomial intervals (family-wise)', async () => {
     const dev = createLocalDevice('local.fake_belem');
     const cal = fakeCalibration('belem');
     const shots = 8192;
@@ -200,9 +235,11 @@ describe('noise on fake devices reproduces the calibration', () => {
           prepared === 0
             ? bitOneFrequency(rec.counts!, l, shots)
             : 1 - bitOneFrequency(rec.counts!, l, shots);
-        expect(Math.abs(observed - expected), `qubit ${physical} prepared ${prepared}`).toBeLessThanOrEqual(
-          ci99(expected, shots),
-        );
+        const k = Math.round(observed * shots);
+        expect(
+          withinBinomial99(k, shots, expected, 10),
+          `qubit ${physical} prepared ${prepared}: ${k}/${shots} vs ${expected}`,
+        ).toBe(true);
       }
     }
   });
@@ -231,7 +268,7 @@ describe('noise on fake devices reproduces the calibration', () => {
     const expected = p1 * (1 - q.probMeas0Prep1!) + (1 - p1) * q.probMeas1Prep0!;
     const rec = await (await dev.submit(c, { shots, seed: 8 })).wait();
     const observed = (rec.counts!['1'] ?? 0) / shots;
-    expect(Math.abs(observed - expected)).toBeLessThanOrEqual(ci99(expected, shots));
+    expect(withinBinomial99(rec.counts!['1'] ?? 0, shots, expected), `${observed} vs ${expected}`).toBe(true);
     // 41 error-free x gates would leave the qubit in 1 with only readout error.
     expect(1 - p1).toBeGreaterThan(0.005);
   });
@@ -307,7 +344,10 @@ describe('noise on fake devices reproduces the calibration', () => {
     for (let o = 0; o < 4; o++) {
       const key = `${(o >> 1) & 1}${o & 1}`;
       const observed = (rec.counts![key] ?? 0) / shots;
-      expect(Math.abs(observed - read[o]), `outcome ${key}`).toBeLessThanOrEqual(ci99(read[o], shots));
+      expect(
+        withinBinomial99(rec.counts![key] ?? 0, shots, read[o], 4),
+        `outcome ${key}: ${observed} vs ${read[o]}`,
+      ).toBe(true);
     }
     // The gate errors are visible: readout alone would leave more '00' than this.
     expect(read[0]).toBeLessThan((1 - flips[0][0]) * (1 - flips[1][0]) - 0.01);
