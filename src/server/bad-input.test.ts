@@ -58,7 +58,7 @@ describe('OTLP bad input', () => {
   });
   afterAll(() => wb.close());
 
-  const post = (signal: string, body: Uint8Array | string, headers: Record<string, string>) =>
+  const post = (signal: string, body: Uint8Array<ArrayBuffer> | string, headers: Record<string, string>) =>
     fetch(`${wb.otlpUrl}/v1/${signal}`, { method: 'POST', body, headers });
   const proto = { 'content-type': 'application/x-protobuf' };
   const json = { 'content-type': 'application/json' };
@@ -73,7 +73,7 @@ describe('OTLP bad input', () => {
   }
 
   it('answers malformed protobuf and JSON with 400 and a reason', async () => {
-    const cases: Array<[string, Uint8Array | string, Record<string, string>]> = [
+    const cases: Array<[string, Uint8Array<ArrayBuffer> | string, Record<string, string>]> = [
       ['traces', u8(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])), proto],
       ['metrics', u8(Buffer.from([0x0a, 0x05, 0x12, 0x10, 0x01])), proto],
       ['logs', u8(Buffer.from([0x0f])), proto],
@@ -255,13 +255,11 @@ describe('push API', () => {
         { name: '__name__', op: '=' as const, value: name },
         ...Object.entries(extra).map(([k, v]) => ({ name: k, op: '=' as const, value: v })),
       ];
-      return wb.store
-        .select(ms, 0, Date.now() + 1000)
-        .map((s) => ({
-          labels: s.labels,
-          stale: isStaleAt(s.values, s.values.length - 1),
-          v: s.values[s.values.length - 1],
-        }));
+      return wb.store.select(ms, 0, Date.now() + 1000).map((s) => ({
+        labels: s.labels,
+        stale: isStaleAt(s.values, s.values.length - 1),
+        v: s.values[s.values.length - 1],
+      }));
     };
     try {
       expect(
