@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { register as registerAlerts } from './alerts.js';
 import { register as registerExportAlerts } from './export-alerts.js';
+import { register as registerImport } from './import.js';
+import { register as registerQuery } from './query.js';
 import { register as registerRun } from './run.js';
 import { register as registerSimulate } from './simulate.js';
 import { register as registerUp } from './up.js';
@@ -12,6 +14,8 @@ const registrations: Register[] = [];
 registrations.push(registerAlerts);
 registrations.push(registerExportAlerts);
 registrations.push(registerRun);
+registrations.push(registerQuery);
+registrations.push(registerImport);
 registrations.push(registerSimulate);
 registrations.push(registerUp);
 
