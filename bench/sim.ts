@@ -89,6 +89,77 @@ function gatePass(sizes: number[], reps: number) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// (a2) Both cores: the same single-qubit pass split over two worker threads on a SharedArrayBuffer.
+
+// A self-contained copy of the pass over pair indices [from, to), run inside each worker.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const state = new Float64Array(workerData.buffer);
+const flags = new Int32Array(workerData.flags);
+const id = workerData.id;
+parentPort.on('message', ({ n, q, m, from, to }) => {
+  const [m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i] = m;
+  const low = (1 << q) - 1;
+  const half = 2 << q;
+  for (let k = from; k < to; k++) {
+    const i = 2 * (((k >> q) << (q + 1)) | (k & low));
+    const j = i + half;
+    const ar = state[i], ai = state[i + 1], br = state[j], bi = state[j + 1];
+    state[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+    state[i + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+    state[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+    state[j + 1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+  }
+  Atomics.store(flags, id, 1);
+  Atomics.notify(flags, id);
+});
+`;
+
+async function threads(sizes: number[], reps: number) {
+  const { Worker } = await import('node:worker_threads');
+  const u = [0.6, 0.1, -0.2, 0.77, 0.3, 0.5, 0.8, -0.1];
+  const rows: Array<{
+    qubits: number;
+    one_thread_seconds: number;
+    two_workers_seconds: number;
+    speedup: number;
+  }> = [];
+  for (const n of sizes) {
+    const buffer = new SharedArrayBuffer(16 * 2 ** n);
+    const flags = new SharedArrayBuffer(8);
+    const state = new Float64Array(buffer);
+    state.fill(1 / Math.sqrt(state.length));
+    const fl = new Int32Array(flags);
+    const workers = [0, 1].map(
+      (id) => new Worker(WORKER_SOURCE, { eval: true, workerData: { buffer, flags, id } }),
+    );
+    const pairs = 2 ** (n - 1);
+    const targets = [...new Set([0, 1, n >> 1, n - 1])];
+    const parallel = (q: number) => {
+      fl[0] = 0;
+      fl[1] = 0;
+      workers[0].postMessage({ n, q, m: u, from: 0, to: pairs / 2 });
+      workers[1].postMessage({ n, q, m: u, from: pairs / 2, to: pairs });
+      Atomics.wait(fl, 0, 0);
+      Atomics.wait(fl, 1, 0);
+    };
+    for (const q of targets) parallel(q); // warm-up
+    const mat = new Float64Array(u);
+    for (const q of targets) apply1(state, n, q, mat);
+    const one =
+      targets.map((q) => best(reps, () => apply1(state, n, q, mat))).reduce((a, b) => a + b, 0) /
+      targets.length;
+    const two = targets.map((q) => best(reps, () => parallel(q))).reduce((a, b) => a + b, 0) / targets.length;
+    for (const w of workers) await w.terminate();
+    rows.push({ qubits: n, one_thread_seconds: one, two_workers_seconds: two, speedup: one / two });
+    log(
+      `two worker threads n=${n}: ${(two * 1e3).toFixed(1)} ms vs one thread ${(one * 1e3).toFixed(1)} ms = ${(one / two).toFixed(2)}x`,
+    );
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // (b) The same circuits on qobs, quantum-circuit and jsqubits.
 
 type G = { name: 'ry' | 'rz' | 'h' | 'cx' | 'cp' | 'swap'; qubits: number[]; angle?: number };
@@ -415,6 +486,7 @@ async function main() {
     `bench sim${quick ? ' --quick' : ''}: node ${process.version}; figures taken on a shared 2-core machine under concurrent load`,
   );
   const passRows = gatePass(quick ? [18, 20] : [20, 22, 24], quick ? 3 : 5);
+  const threadRows = await threads(quick ? [20] : [22, 24], quick ? 3 : 5);
   const { rows: peerRows, agree } = peers(quick ? [12, 14] : [16, 18, 20], quick ? 5 : 10, quick ? 2 : 20);
   const noisyRows = await noisyShots(quick ? 2 : 8);
   const worstRatio = Math.max(...passRows.map((r) => r.ratio_vs_memcpy));
@@ -423,6 +495,7 @@ async function main() {
     quick,
     gate_pass_ratio_vs_memcpy: worstRatio,
     gate_pass: passRows,
+    two_worker_threads: threadRows,
     speedup_vs_quantum_circuit: Math.min(...peerRows.map((r) => r.speedup_vs_quantum_circuit as number)),
     speedup_vs_jsqubits: Math.min(...peerRows.map((r) => r.speedup_vs_jsqubits as number)),
     peer_probability_gap_6q: Math.max(...Object.values(agree)),

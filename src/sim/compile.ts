@@ -266,16 +266,27 @@ export function fuse(ops: readonly Op[], numQubits: number): Op[] {
       }
     }
     const pos = qs.map((q) => groupQubits.indexOf(q));
-    const size = groupTable.length / 2;
-    for (let t = 0; t < size; t++) {
-      let g = 0;
-      for (let j = 0; j < pos.length; j++) g |= ((t >> pos[j]) & 1) << j;
-      const ar = groupTable[2 * t];
-      const ai = groupTable[2 * t + 1];
+    const sorted = Int32Array.from(pos).sort();
+    const rest = 1 << (groupQubits.length - qs.length);
+    // Only entries where d is not 1 change the table (a cp touches a quarter of it): visit just those.
+    for (let g = 0; g < 1 << qs.length; g++) {
       const br = d[2 * g];
       const bi = d[2 * g + 1];
-      groupTable[2 * t] = ar * br - ai * bi;
-      groupTable[2 * t + 1] = ar * bi + ai * br;
+      if (br === 1 && bi === 0) continue;
+      let base = 0;
+      for (let j = 0; j < pos.length; j++) base |= ((g >> j) & 1) << pos[j];
+      for (let r = 0; r < rest; r++) {
+        let t = r;
+        for (let j = 0; j < sorted.length; j++) {
+          const p = sorted[j];
+          t = ((t >> p) << (p + 1)) | (t & ((1 << p) - 1));
+        }
+        t |= base;
+        const ar = groupTable[2 * t];
+        const ai = groupTable[2 * t + 1];
+        groupTable[2 * t] = ar * br - ai * bi;
+        groupTable[2 * t + 1] = ar * bi + ai * br;
+      }
     }
   };
 

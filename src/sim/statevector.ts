@@ -58,6 +58,20 @@ export function apply1(state: Float64Array, n: number, q: number, m: Float64Arra
   const m11r = m[6];
   const m11i = m[7];
   const len = 2 << n; // doubles
+  if (q === 0) {
+    // Partners are adjacent: one flat loop instead of an inner loop of length one per pair.
+    for (let i = 0; i < len; i += 4) {
+      const ar = state[i];
+      const ai = state[i + 1];
+      const br = state[i + 2];
+      const bi = state[i + 3];
+      state[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      state[i + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      state[i + 2] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      state[i + 3] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    }
+    return;
+  }
   const half = 2 << q; // distance in doubles between the |0> and |1> partner
   const block = half << 1;
   for (let b = 0; b < len; b += block) {
