@@ -106,6 +106,7 @@ export class LocalDevice implements Device {
   private readonly queue: Job[] = [];
   private running = 0;
   private counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0 };
+  private readonly prepared = new WeakMap<Circuit, { key: string; value: PreparedCircuit }>();
 
   constructor(options: LocalDeviceOptions) {
     this.name = options.name;
@@ -147,6 +148,17 @@ export class LocalDevice implements Device {
    */
   prepare(circuit: Circuit, options: SubmitOptions): PreparedCircuit {
     validateShots(options.shots, this.maxShots);
+    // A caller that validates with prepare() and then submits the same circuit transpiles once, not twice.
+    // Circuits are mutable, so the cache also keys on the instruction count.
+    const key = `${options.seed}|${JSON.stringify(options.parameters ?? {})}|${circuit.instructions.length}`;
+    const cached = this.prepared.get(circuit);
+    if (cached?.key === key) return cached.value;
+    const value = this.prepareUncached(circuit, options);
+    this.prepared.set(circuit, { key, value });
+    return value;
+  }
+
+  private prepareUncached(circuit: Circuit, options: SubmitOptions): PreparedCircuit {
     if (options.seed !== undefined && !Number.isFinite(options.seed))
       throw new SimulatorInputError('seed', `must be a finite number, got ${options.seed}`);
     const missing = circuit.inputs.filter((s) => options.parameters?.[s] === undefined);
