@@ -40,7 +40,9 @@ export {
   NotifyError,
 } from './notifiers/index.js';
 export { backoffMs, type OutboxOptions, type OutboxStats, OutboxWorker } from './outbox.js';
+export { type AlertsApiDeps, mountAlertsApi } from './api.js';
 export { DEFAULT_ROUTER_CONFIG, defaultRulePackPath } from './pack.js';
+export { type AlertsHost, type AlertsPluginOptions, alertsPlugin } from './plugin.js';
 export {
   type AlertStatus,
   matchRoutes,

@@ -354,6 +354,11 @@ export class Router {
     return silence;
   }
 
+  /** Every stored silence. */
+  silences(): Silence[] {
+    return this.store.silences();
+  }
+
   /** Ends a silence now; false when unknown or already expired. */
   expireSilence(id: string, nowMs: number): boolean {
     this.silenceCache = undefined;
