@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Circuit, type Instruction } from '../circuit/index.js';
 import { SimulatorInputError, UnsupportedInstructionError } from './errors.js';
+import { probabilities } from './observables.js';
 import { simulate, validateShots } from './simulate.js';
 
 function conditioned(c: Circuit, name: string, qubits: number[], clbits: number[], value: number): Circuit {
@@ -25,6 +26,25 @@ describe('counts', () => {
     expect(simulate(new Circuit(2).h(0).measureAll(), { shots: 10, seed: 1 }).method).toBe('ideal');
     const mid = new Circuit(1, 2).h(0).measure(0, 0).h(0).measure(0, 1);
     expect(simulate(mid, { shots: 10, seed: 1 }).method).toBe('trajectories');
+  });
+
+  it('trajectories with an empty noise model reproduce the ideal distribution', () => {
+    const c = new Circuit(4).h(0).ry(0.7, 1).cx(0, 2).crx(1.3, 1, 3).t(3).h(3).measureAll();
+    const shots = 20_000;
+    const ideal = simulate(c, { shots, seed: 1 });
+    const traj = simulate(c, { shots, seed: 2, noise: { qubits: [], gates: new Map() } });
+    expect(ideal.method).toBe('ideal');
+    expect(traj.method).toBe('trajectories');
+    const p = probabilities(c);
+    for (let i = 0; i < 16; i++) {
+      const key = i.toString(2).padStart(4, '0');
+      const sd = Math.sqrt((p[i] * (1 - p[i])) / shots);
+      // 16 outcomes x 2 runs: a family-wise 99% level (Bonferroni, z = 3.60).
+      expect(Math.abs((ideal.counts[key] ?? 0) / shots - p[i]), `ideal ${key}`).toBeLessThanOrEqual(
+        3.6 * sd,
+      );
+      expect(Math.abs((traj.counts[key] ?? 0) / shots - p[i]), `traj ${key}`).toBeLessThanOrEqual(3.6 * sd);
+    }
   });
 
   it('Bell counts are near 50/50 and only 00 or 11', () => {
