@@ -107,13 +107,24 @@ export class QuantumLogger {
     const owned = typeof dest === 'string'; // stdout, otlp or a path: opened here, so closed here
     this.closeDestination = async () => {
       if (!owned) return;
-      const s = stream as { flushSync?: () => void; end?: (cb?: () => void) => void };
+      const s = stream as NodeJS.EventEmitter & { flushSync?: () => void; end?: () => void };
       try {
         s.flushSync?.();
       } catch {
         // a destination that has not opened yet holds nothing to flush
       }
-      if (dest !== 'stdout' && s.end) await new Promise<void>((resolve) => s.end!(() => resolve()));
+      if (dest === 'stdout' || !s.end) return;
+      // sonic-boom's end() takes no callback: wait for 'close', at most a second.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        s.once('close', done);
+        s.once('error', done);
+        s.end!();
+      });
     };
   }
 
@@ -134,14 +145,15 @@ export class QuantumLogger {
     span?: Span,
   ): void {
     if (!this.pino.isLevelEnabled(level)) return;
-    const line: Record<string, unknown> = { event_type: eventType, ...fields };
+    const r = redactSecrets({ line: { event_type: eventType, ...fields }, message });
+    const line = r.value.line as Record<string, unknown>;
+    // Trace and span ids are ours (hex), added after the scan.
     const ctx = (span ?? trace.getActiveSpan())?.spanContext();
     if (ctx && ctx.traceId !== '00000000000000000000000000000000') {
       line.trace_id = ctx.traceId;
       line.span_id = ctx.spanId;
     }
-    const r = redactSecrets({ line, message });
-    this.pino[level](r.value.line, r.value.message);
+    this.pino[level](line, r.value.message);
     if (r.findings.length > 0) this.reportFindings(r.findings, span);
   }
 

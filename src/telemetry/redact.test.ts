@@ -6,7 +6,7 @@ import { circuitInfo } from './analysis.js';
 import { logLineSchema } from './log-schema.js';
 import { redactingPinoOptions } from './logs.js';
 import { Observer } from './observer.js';
-import { REDACTED, redactSecrets } from './redact.js';
+import { mayHoldSecret, REDACTED, redactSecrets, TEXT_RULES } from './redact.js';
 import { LineSink } from './testing.test-helpers.js';
 
 // Realistic formats (documentation examples and generated look-alikes, none of them live credentials).
@@ -90,6 +90,57 @@ describe('redactSecrets in free text', () => {
           expect(value).not.toContain(`:${pass}@`);
         },
       ),
+    );
+  });
+});
+
+describe('the prefilter', () => {
+  it('never skips a text that a rule matches (differential property over secret-like fragments)', () => {
+    const fragment = fc.oneof(
+      fc.constantFrom(
+        'authorization',
+        'Authorization: ',
+        'Bearer ',
+        'bearer\t',
+        'token=',
+        'token("',
+        'apikey:',
+        'api_key=',
+        'IONQ_API_KEY=',
+        'ionq:',
+        'password=',
+        'pwd:',
+        'secret=',
+        'aws_secret_access_key=',
+        'ibm_token: "',
+        'QiskitRuntimeService(',
+        'https://',
+        'u:',
+        '@host',
+        'AKIA',
+        'ASIA',
+        ' ',
+        '"',
+        "'",
+        ':',
+        '=',
+        '(',
+        '/',
+        '+',
+      ),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,50}$/),
+      fc.stringMatching(/^[A-Z0-9]{16}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 8 }), (parts) => {
+        const text = parts.join('');
+        const matched = TEXT_RULES.some((r) => {
+          r.re.lastIndex = 0;
+          return r.re.test(text);
+        });
+        if (matched) expect(mayHoldSecret(text)).toBe(true);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

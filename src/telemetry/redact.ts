@@ -21,7 +21,7 @@ export interface Finding {
 /** What replaces a secret. */
 export const REDACTED = '[REDACTED]';
 
-interface TextRule {
+export interface TextRule {
   readonly type: SecretType;
   readonly re: RegExp;
   /** Replacement keeping the non-secret groups. */
@@ -31,7 +31,8 @@ interface TextRule {
 const keep1 = (_m: string, a: string) => `${a}${REDACTED}`;
 
 // Order matters: the most specific rules run first, so a key is named by what it is.
-const TEXT_RULES: readonly TextRule[] = [
+/** The free-text rules (exported for the prefilter's differential test). */
+export const TEXT_RULES: readonly TextRule[] = [
   // `Authorization: Bearer x`, `authorization=apiKey x`, `"Authorization": "Basic x"`: the whole credential.
   {
     type: 'authorization_header',
@@ -71,8 +72,45 @@ const TEXT_RULES: readonly TextRule[] = [
   },
 ];
 
-// One cheap test first: text with none of these cannot hold a secret a rule would find.
-const GATE = /authoriz|bearer|:\/\/|AKIA|ASIA|secret|ibm|qiskit|token|api[_-]?key|ionq|passw|pwd/i;
+// Every rule but two needs a separator (`:`, `=` or `(`) before the secret; this regex then says whether a
+// key word that a rule needs is there, so ordinary text (device names with `ibm` or `ionq`) passes untouched.
+const GATE =
+  /authoriz|bearer\s|:\/\/[^\s:@/]*:|AKIA|ASIA|(?:secret|token|api[_-]?key|ionq|passw(?:or)?d|pwd|passphrase)[a-z_]*["']?\s*[:=(]/i;
+
+/** Strings shorter than this hold no secret any rule finds (`pwd=abcd` is the shortest). */
+const MIN_SECRET_TEXT = 8;
+
+function isTokenChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+}
+
+/**
+ * One pass over the characters decides, for nearly all telemetry text, that no rule can match, without a
+ * regex: no separator, no token run long enough for a key (20 for AWS key ids, 44 for IBM keys), no space
+ * that could follow `Bearer`. Saves most of the redaction cost on the hot path (measured in bench/telemetry).
+ */
+export function mayHoldSecret(text: string): boolean {
+  if (text.length < MIN_SECRET_TEXT) return false;
+  let run = 0;
+  let maxRun = 0;
+  let separator = false;
+  let space = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isTokenChar(c)) {
+      run++;
+      if (run > maxRun) maxRun = run;
+      continue;
+    }
+    run = 0;
+    if (c === 58 || c === 61 || c === 40) separator = true;
+    else if (c === 32 || c === 9 || c === 10 || c === 13) space = true;
+  }
+  if (maxRun >= 44) return true;
+  if (separator && GATE.test(text)) return true;
+  if (maxRun >= 20 && /AKIA|ASIA/.test(text)) return true;
+  return space && /bearer\s/i.test(text);
+}
 
 // Keys whose whole string value is a credential, whatever it looks like.
 const SECRET_KEYS: ReadonlyArray<readonly [RegExp, SecretType]> = [
@@ -98,20 +136,31 @@ const MAX_DEPTH = 12;
  */
 export function redactSecrets<T>(value: T): { value: T; findings: Finding[] } {
   const findings: Finding[] = [];
-  const out = walk(value, '', findings, 0, undefined) as T;
+  const out = walk(value, { keys: [], ancestors: [], findings }) as T;
   return { value: out, findings };
 }
 
 /** Redacts one string; `path` names it in findings. */
 export function redactText(text: string, path: string, findings: Finding[]): string {
-  if (!GATE.test(text)) return text;
+  return redactString(text, path, findings);
+}
+
+/** `path` is a string, or the walk's key stack (turned into a string only on a finding). */
+function redactString(
+  text: string,
+  path: string | ReadonlyArray<string | number>,
+  findings: Finding[],
+): string {
+  if (!mayHoldSecret(text)) return text;
   let out = text;
+  let where: string | undefined;
   for (const rule of TEXT_RULES) {
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
     rule.re.lastIndex = 0;
     out = out.replace(rule.re, rule.replace as (m: string, ...g: string[]) => string);
-    findings.push({ type: rule.type, path });
+    where ??= typeof path === 'string' ? path : pathOf(path);
+    findings.push({ type: rule.type, path: where });
   }
   return out;
 }
@@ -134,28 +183,34 @@ function keyType(key: string): SecretType | undefined {
   return found ?? undefined;
 }
 
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+/** The walk's state: the key path (built into a string only when something is found) and the ancestors. */
+interface Walk {
+  readonly keys: Array<string | number>;
+  readonly ancestors: object[];
+  readonly findings: Finding[];
 }
 
-function walk(
-  value: unknown,
-  path: string,
-  findings: Finding[],
-  depth: number,
-  seen: Set<object> | undefined,
-): unknown {
-  if (typeof value === 'string') return redactText(value, path, findings);
+function pathOf(keys: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const k of keys) out = typeof k === 'number' ? `${out}[${k}]` : out ? `${out}.${k}` : k;
+  return out;
+}
+
+function walk(value: unknown, w: Walk): unknown {
+  if (typeof value === 'string') return redactString(value, w.keys, w.findings);
   if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return value;
-  const s = seen ?? new Set<object>();
-  if (s.has(value)) return value;
-  s.add(value);
+  // Depth bound and cycle check in one small stack, with no allocation per object.
+  if (w.ancestors.length >= MAX_DEPTH || w.ancestors.includes(value)) return value;
+  if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set)
+    return value;
+  w.ancestors.push(value);
   try {
     if (Array.isArray(value)) {
       let copy: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
-        const v = walk(value[i], `${path}[${i}]`, findings, depth + 1, s);
+        w.keys.push(i);
+        const v = walk(value[i], w);
+        w.keys.pop();
         if (v !== value[i]) {
           copy ??= value.slice();
           copy[i] = v;
@@ -163,62 +218,61 @@ function walk(
       }
       return copy ?? value;
     }
-    if (value instanceof Error) {
-      // An Error's message and stack are not enumerable: copy them into a plain object when they need redaction.
-      const before = findings.length;
-      const message = redactText(value.message, join(path, 'message'), findings);
-      const fromStack: Finding[] = [];
-      const stack =
-        value.stack === undefined ? undefined : redactText(value.stack, join(path, 'stack'), fromStack);
-      // The stack's first line repeats the message: a secret found in both is one finding, not two.
-      for (const f of fromStack)
-        if (!findings.some((g, i) => i >= before && g.type === f.type)) findings.push(f);
-      const rest = walkObject(value as unknown as Record<string, unknown>, path, findings, depth, s);
-      if (findings.length === before) return value;
-      const copy = Object.create(Object.getPrototypeOf(value)) as Error;
-      Object.assign(copy, rest);
-      Object.defineProperty(copy, 'message', {
-        value: message,
-        enumerable: false,
-        writable: true,
-        configurable: true,
-      });
-      Object.defineProperty(copy, 'stack', {
-        value: stack,
-        enumerable: false,
-        writable: true,
-        configurable: true,
-      });
-      if (value.name !== copy.name) copy.name = value.name;
-      return copy;
-    }
-    if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set)
-      return value;
-    return walkObject(value as Record<string, unknown>, path, findings, depth, s);
+    if (value instanceof Error) return walkError(value, w);
+    return walkObject(value as Record<string, unknown>, w);
   } finally {
-    s.delete(value);
+    w.ancestors.pop();
   }
 }
 
-function walkObject(
-  obj: Record<string, unknown>,
-  path: string,
-  findings: Finding[],
-  depth: number,
-  seen: Set<object>,
-): Record<string, unknown> {
+function walkError(err: Error, w: Walk): Error {
+  // An Error's message and stack are not enumerable: copy them into a new Error when they need redaction.
+  const before = w.findings.length;
+  w.keys.push('message');
+  const message = redactString(err.message, w.keys, w.findings);
+  w.keys.pop();
+  const fromStack: Finding[] = [];
+  w.keys.push('stack');
+  const stack = err.stack === undefined ? undefined : redactString(err.stack, w.keys, fromStack);
+  w.keys.pop();
+  // The stack's first line repeats the message: a secret found in both is one finding, not two.
+  for (const f of fromStack)
+    if (!w.findings.some((g, i) => i >= before && g.type === f.type)) w.findings.push(f);
+  const rest = walkObject(err as unknown as Record<string, unknown>, w);
+  if (w.findings.length === before) return err;
+  const copy = Object.create(Object.getPrototypeOf(err)) as Error;
+  Object.assign(copy, rest);
+  Object.defineProperty(copy, 'message', {
+    value: message,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(copy, 'stack', {
+    value: stack,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  if (err.name !== copy.name) copy.name = err.name;
+  return copy;
+}
+
+function walkObject(obj: Record<string, unknown>, w: Walk): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     const v = obj[key];
-    const p = join(path, key);
+    w.keys.push(key);
     let next: unknown;
     const kt = typeof v === 'string' && v.length > 0 && v !== REDACTED ? keyType(key) : undefined;
     if (kt) {
-      findings.push({ type: kt, path: p });
+      w.findings.push({ type: kt, path: pathOf(w.keys) });
       next = REDACTED;
     } else {
-      next = walk(v, p, findings, depth + 1, seen);
+      next = walk(v, w);
     }
+    w.keys.pop();
     if (next !== v) {
       copy ??= { ...obj };
       copy[key] = next;
