@@ -1,6 +1,5 @@
 // Circuit figures for telemetry: the circuit module's analysis, computed once per Circuit object, and a stable id.
-import * as circuitModule from '../circuit/index.js';
-import type { Circuit } from '../circuit/index.js';
+import { analyze, type Circuit } from '../circuit/index.js';
 
 /** The part of the circuit module's `analyze(circuit)` result that telemetry records. */
 export interface CircuitFigures {
@@ -26,22 +25,13 @@ const NON_GATES = new Set(['measure', 'reset', 'barrier', 'delay']);
 // Circuits are analysed once each; a WeakMap lets a circuit and its entry be collected together.
 const cache = new WeakMap<Circuit, CircuitInfo>();
 
-type Analyze = (c: Circuit) => CircuitFigures;
-
-// `analyze` is the circuit module's contract; looked up on the namespace so that this module loads (and
-// records what it can, without circuit figures) in a build where the analysis is absent.
-function analyzer(): Analyze | undefined {
-  const fn = (circuitModule as unknown as { analyze?: Analyze }).analyze;
-  return typeof fn === 'function' ? fn : undefined;
-}
-
 /** Figures and id of `circuit`, computed on the first call for this object only. Never throws. */
 export function circuitInfo(circuit: Circuit): CircuitInfo {
   const hit = cache.get(circuit);
   if (hit) return hit;
   let figures: CircuitFigures | undefined;
   try {
-    figures = analyzer()?.(circuit);
+    figures = analyze(circuit);
   } catch {
     figures = undefined; // an unanalysable circuit still runs; its figures are simply not recorded
   }

@@ -1,14 +1,11 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import * as circuitModule from '../circuit/index.js';
 import { Circuit } from '../circuit/index.js';
 import type { Calibration } from '../devices/index.js';
 import { logLineSchema } from './log-schema.js';
 import { type CostOf, type FidelityOf, Observer, type ObserverOptions } from './observer.js';
 import { LineSink, type ScriptedJob, ScriptedDevice } from './testing.test-helpers.js';
-
-const hasAnalyze = typeof (circuitModule as Record<string, unknown>).analyze === 'function';
 
 function setup(extra: Partial<ObserverOptions> = {}) {
   const sink = new LineSink();
@@ -103,7 +100,7 @@ describe('Observer.run records metrics value by value', () => {
     validateAll(sink);
   });
 
-  it.skipIf(!hasAnalyze)('records circuit depth, gates and two-qubit gates from the analysis', async () => {
+  it('records circuit depth, gates and two-qubit gates from the analysis', async () => {
     const { observer } = setup();
     const dev = new ScriptedDevice('fake_b', [{ queueSeconds: 1, executionSeconds: 1 }]);
     // depth 3 (h, cx, measure), 2 gates, 1 two-qubit gate
@@ -258,8 +255,12 @@ describe('Observer traces', () => {
       'quantum.job.id': r.job.id,
       'quantum.circuit.type': 'bell',
     });
-    if (hasAnalyze)
-      expect(s.attributes).toMatchObject({ 'quantum.qubits': 2, 'quantum.circuit.two_qubit_gates': 1 });
+    expect(s.attributes).toMatchObject({
+      'quantum.qubits': 2,
+      'quantum.circuit.depth': 3,
+      'quantum.circuit.gate_count': 2,
+      'quantum.circuit.two_qubit_gates': 1,
+    });
     expect(s.resource.attributes['service.name']).toBe('test-svc');
     expect(s.resource.attributes['service.version']).toBe('0.1.0');
     expect(typeof s.resource.attributes['deployment.environment']).toBe('string');
