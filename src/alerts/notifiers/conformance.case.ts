@@ -119,7 +119,7 @@ function routerYaml(h: NotifierHarness, config: Record<string, unknown>): string
       receiver: 'team',
       group_by: ['alertname', 'device'],
       group_wait: '0s',
-      group_interval: '1s',
+      group_interval: '100ms',
       repeat_interval: '4h',
     },
     receivers: [{ name: 'team', [h.configKey]: [config] }],
@@ -203,8 +203,8 @@ export function runNotifierConformance(h: NotifierHarness): void {
       router.putAlerts([a], t);
       router.flushDue(t);
       await drainUntil(worker, store);
-      router.putAlerts([{ ...a, startsAtMs: t, endsAtMs: t + 500 }], t + 600);
-      router.flushDue(t + 1100);
+      router.putAlerts([{ ...a, startsAtMs: t, endsAtMs: t + 50 }], t + 60);
+      router.flushDue(t + 110);
       await drainUntil(worker, store);
       await worker.stop();
       db.close();
@@ -243,7 +243,7 @@ export function runNotifierConformance(h: NotifierHarness): void {
         router.putAlerts([alertFor(3), alertFor(4), alertFor(5)], t);
         router.flushDue(t);
         router.putAlerts([{ ...alertFor(4), startsAtMs: t, endsAtMs: t + 1 }], t + 2);
-        router.flushDue(t + 1000);
+        router.flushDue(t + 110);
         const expected = h.sendsResolved ? 4 : 3;
         // While down or failing, attempts fail and are rescheduled; nothing is lost.
         for (let i = 0; i < 5; i++) {
