@@ -29,6 +29,11 @@ export interface TranspileTarget {
   readonly seed?: number;
   /** Fixed logical -> physical layout instead of the calibration-aware one. */
   readonly initialLayout?: readonly number[];
+  /**
+   * Route only within the physical qubits of the initial layout (no ancilla qubits), when they are connected.
+   * A simulator then stays as wide as the circuit (each extra qubit doubles its cost); SWAP counts may rise a little.
+   */
+  readonly confineToLayout?: boolean;
 }
 
 /** A transpiled circuit (on the device's physical qubits, same classical bits) with its layouts and figures. */
@@ -126,7 +131,24 @@ export function transpile(circuit: Circuit, target: TranspileTarget): TranspileR
         `initialLayout must map ${circuit.numQubits} qubits to distinct physical qubits`,
       );
   } else layout = initialLayout(circuit.numQubits, interactions, graph, scores);
-  const routed = sabreRoute(lowered, circuit.numQubits, circuit.numClbits, graph, layout, target.seed ?? 0);
+  let routingGraph = graph;
+  if (target.confineToLayout && target.couplingMap && layout.length > 1) {
+    const inside = new Set(layout);
+    const sub = couplingGraph(
+      target.numQubits,
+      target.couplingMap.filter(([a, b]) => inside.has(a) && inside.has(b)),
+    );
+    const connected = layout.every((p) => sub.dist[layout[0] * target.numQubits + p] >= 0);
+    if (connected) routingGraph = sub;
+  }
+  const routed = sabreRoute(
+    lowered,
+    circuit.numQubits,
+    circuit.numClbits,
+    routingGraph,
+    layout,
+    target.seed ?? 0,
+  );
   const translated = translateToBasis(routed.instructions, target.basisGates, graph);
   const out = new Circuit(target.numQubits, 0, circuit.name);
   for (const r of circuit.cregs) out.addCreg(r.name, r.size);

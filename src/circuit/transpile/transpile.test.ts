@@ -341,6 +341,37 @@ describe('transpile', () => {
     expect(r.depth).toBe(5);
   });
 
+  it('can confine routing to the initial layout, so no ancilla qubit is touched', () => {
+    // A 5-ring whose good qubits 0..3 form a line: the bad qubit 4 is a shortcut free routing takes.
+    const ring5 = both([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 0],
+    ]);
+    const c = new Circuit(4).h(0);
+    for (let k = 0; k < 3; k++) c.cx(0, 3).cx(1, 2).cx(0, 2).cx(1, 3);
+    const qubitError = [0, 0, 0, 0, 0.5];
+    const outside = (confineToLayout: boolean, seed: number) => {
+      const r = transpile(c, {
+        numQubits: 5,
+        basisGates: BASES.cx,
+        couplingMap: ring5,
+        seed,
+        qubitError,
+        confineToLayout,
+      });
+      const want = placed(run(c), 4, r.finalLayout, 5);
+      expect(overlap(want, run(r.circuit, undefined, 5))).toBeCloseTo(1, 8);
+      return r.circuit.instructions.some((i) => i.qubits.some((q) => !r.initialLayout.includes(q)));
+    };
+    for (let seed = 0; seed < 10; seed++) {
+      expect(outside(false, seed)).toBe(true);
+      expect(outside(true, seed)).toBe(false);
+    }
+  });
+
   it('is deterministic for a seed', () => {
     const c = new Circuit(5).h(0).cx(0, 4).cx(1, 3).cx(2, 4).cx(0, 3).cx(1, 4);
     const a = transpile(c, { numQubits: 8, basisGates: BASES.cx, couplingMap: line(8), seed: 7 });

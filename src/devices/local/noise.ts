@@ -76,5 +76,7 @@ export function transpileTarget(cal: Calibration, seed?: number): TranspileTarge
     qubitError,
     edgeError,
     seed,
+    // Local devices simulate every qubit the routed circuit touches: keep it to the circuit's own width.
+    confineToLayout: true,
   };
 }
