@@ -242,7 +242,7 @@ class Flattener {
             }
             let target = ADD_CONTROL[g.name];
             let ps = g.params;
-            if (g.name in PHASE_OF) {
+            if (!target && g.name in PHASE_OF) {
               target = 'cp';
               ps = [PHASE_OF[g.name]];
             }
@@ -340,22 +340,88 @@ function invertSeq(seq: readonly Step[]): Step[] | null {
   return out;
 }
 
-/** U^k for integer k (square and multiply); a non-integer power of a non-rotation gate is not supported. */
+/**
+ * U^k: square and multiply for integer k; for non-integer k the principal power of a diagonal matrix or of a 2x2
+ * unitary (through its SU(2) form). Larger non-diagonal gates have no fractional power here.
+ */
 function matrixPower(m: Matrix, k: number, name: string): Matrix {
-  if (!Number.isInteger(k))
+  const dim = Math.round(Math.sqrt(m.length / 2));
+  if (!Number.isInteger(k)) {
+    if (isDiagonal(m, dim)) {
+      const out = new Float64Array(m.length);
+      for (let i = 0; i < dim; i++) {
+        const j = 2 * (i * dim + i);
+        const a = Math.atan2(m[j + 1], m[j]) * k;
+        out[j] = Math.cos(a);
+        out[j + 1] = Math.sin(a);
+      }
+      return out;
+    }
+    if (dim === 2) return power2(m, k);
     throw new CircuitError(
       'pow_unsupported',
-      `pow(${k}) of '${name}': non-integer powers are supported only for rotation and phase gates`,
+      `pow(${k}) of '${name}': non-integer powers of gates on several qubits are supported only for diagonal gates`,
     );
+  }
   let base = k < 0 ? adjoint(m) : m;
   let e = Math.abs(k);
-  let acc = identity(Math.round(Math.sqrt(m.length / 2)));
+  let acc = identity(dim);
   while (e > 0) {
     if (e & 1) acc = matmul(acc, base);
     base = matmul(base, base);
     e = Math.floor(e / 2);
   }
   return acc;
+}
+
+function isDiagonal(m: Matrix, dim: number): boolean {
+  for (let r = 0; r < dim; r++)
+    for (let c = 0; c < dim; c++)
+      if (r !== c && (m[2 * (r * dim + c)] !== 0 || m[2 * (r * dim + c) + 1] !== 0)) return false;
+  return true;
+}
+
+/** Principal k-th power of a 2x2 unitary: U = e^{i alpha} (cos f I - i sin f n.sigma), so U^k scales alpha and f. */
+function power2(m: Matrix, k: number): Matrix {
+  const [ar, ai, br, bi, cr, ci, dr, di] = m;
+  const alpha =
+    Math.atan2(ar * di + ai * dr - (br * ci + bi * cr), ar * dr - ai * di - (br * cr - bi * ci)) / 2;
+  const cu = Math.cos(-alpha);
+  const su = Math.sin(-alpha);
+  const v = new Float64Array(8);
+  for (let i = 0; i < 8; i += 2) {
+    v[i] = m[i] * cu - m[i + 1] * su;
+    v[i + 1] = m[i] * su + m[i + 1] * cu;
+  }
+  const cosF = Math.max(-1, Math.min(1, (v[0] + v[6]) / 2));
+  const f = Math.acos(cosF);
+  const sinF = Math.sin(f);
+  const out = new Float64Array(8);
+  const ck = Math.cos(k * f);
+  if (Math.abs(sinF) < 1e-12) {
+    // V = e^{i f} I (f = 0 or pi)
+    out[0] = out[6] = Math.cos(k * f);
+    out[1] = out[7] = Math.sin(k * f);
+  } else {
+    // V - cos f I = -i sin f M  =>  M = i (V - cos f I) / sin f; V^k = cos(kf) I - i sin(kf) M
+    const sk = Math.sin(k * f) / sinF;
+    for (let i = 0; i < 8; i += 2) {
+      const diag = i === 0 || i === 6;
+      const re = v[i] - (diag ? cosF : 0);
+      const im = v[i + 1];
+      out[i] = (diag ? ck : 0) + sk * re;
+      out[i + 1] = sk * im;
+    }
+  }
+  const ca = Math.cos(k * alpha);
+  const sa = Math.sin(k * alpha);
+  for (let i = 0; i < 8; i += 2) {
+    const re = out[i];
+    const im = out[i + 1];
+    out[i] = re * ca - im * sa;
+    out[i + 1] = re * sa + im * ca;
+  }
+  return out;
 }
 
 function scale(m: Matrix, re: number, im: number): void {

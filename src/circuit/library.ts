@@ -2,6 +2,8 @@
 //
 // One table serves the decomposer (which inlines them) and the writer (which emits the ones an include file lacks).
 // library.test.ts checks every definition against the gate's matrix up to global phase.
+import { evalExpr } from './expr.js';
+import { GATES, composeUnitary } from './gates.js';
 import type { GateDefinition } from './ir.js';
 import { parseQasm2 } from './qasm/parser.js';
 
@@ -69,4 +71,58 @@ export function libraryDefinitions(): ReadonlyMap<string, GateDefinition> {
     parsed.set(real, { ...def, name: real });
   }
   return parsed;
+}
+
+let phases: Map<string, number> | undefined;
+
+/**
+ * The global phase by which a definition above differs from the gate's exact matrix (0 for most; ecr differs by a
+ * constant). OpenQASM 3 writers add it as `gphase` so that `ctrl @` of the defined gate stays exact.
+ */
+export function definitionPhase(name: string): number {
+  if (!phases) phases = computePhases();
+  return phases.get(name) ?? 0;
+}
+
+function computePhases(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, def] of libraryDefinitions()) {
+    const spec = GATES.get(name);
+    if (!spec || !def.body) continue;
+    const samples = [
+      [0.3, -1.1, 2.2, 0.7],
+      [1.9, 0.4, -0.8, -2.5],
+    ].map((ps) => phaseOffset(spec.matrix(ps.slice(0, spec.numParams)), defMatrix(def, ps)));
+    // every definition in the table differs by a constant phase (library.test.ts checks it)
+    if (Math.abs(samples[0] - samples[1]) < 1e-9 && Math.abs(samples[0]) > 1e-12) out.set(name, samples[0]);
+  }
+  return out;
+}
+
+function defMatrix(def: GateDefinition, params: readonly number[]): Float64Array {
+  const env: Record<string, number> = {};
+  def.params.forEach((p, i) => {
+    env[p] = params[i];
+  });
+  const steps: Array<{ matrix: Float64Array; qubits: readonly number[] }> = [];
+  for (const b of def.body!) {
+    const ps = b.params.map((p) => evalExpr(p, env));
+    // bodies may call other library gates (cswap calls ccx): their exact matrices, as a QASM reader would use
+    steps.push({ matrix: GATES.get(b.name)!.matrix(ps), qubits: b.qubits });
+  }
+  return composeUnitary(def.numQubits, steps);
+}
+
+/** arg(a / b) at the largest entry of b. */
+function phaseOffset(a: Float64Array, b: Float64Array): number {
+  let k = 0;
+  let best = -1;
+  for (let i = 0; i < b.length; i += 2) {
+    const m = Math.hypot(b[i], b[i + 1]);
+    if (m > best + 1e-12) {
+      best = m;
+      k = i;
+    }
+  }
+  return Math.atan2(a[k + 1] * b[k] - a[k] * b[k + 1], a[k] * b[k] + a[k + 1] * b[k + 1]);
 }

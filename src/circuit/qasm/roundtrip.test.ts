@@ -143,7 +143,7 @@ describe('write then parse', () => {
           1e-9,
         );
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 

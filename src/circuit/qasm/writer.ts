@@ -8,7 +8,7 @@ import {
   type Instruction,
   type Register,
 } from '../ir.js';
-import { GATE_DEFINITIONS, libraryDefinitions } from '../library.js';
+import { definitionPhase, GATE_DEFINITIONS, libraryDefinitions } from '../library.js';
 import { QELIB1_GATES, STDGATES } from './parser.js';
 
 const QELIB1 = new Set(QELIB1_GATES);
@@ -84,7 +84,9 @@ class Writer {
       throw new CircuitError('qasm_unknown_gate', `gate '${name}' has no definition to write`);
     this.emitted.add(name);
     for (const b of def.body) this.need(b.name);
-    this.out.push(text);
+    const phase = v3 ? definitionPhase(name) : 0;
+    // OpenQASM 3 can hold the phase, and must: `ctrl @` of a definition that is off by a phase is a different gate
+    this.out.push(phase !== 0 ? text.replace(/\s*}$/, ` gphase(${formatParam(phase)}); }`) : text);
   }
 
   private definition(def: GateDefinition): void {
