@@ -55,7 +55,7 @@ export class QuantumMetrics {
   readonly fidelityEstimate: Gauge<'provider' | 'device' | 'circuit_type' | 'method'>;
   readonly esp: Gauge<'provider' | 'device' | 'circuit_type'>;
   readonly tasks: Gauge<'provider' | 'device' | 'status'>;
-  readonly securityEvents: Counter<'security_event_type'>;
+  readonly securityEvents: Counter<'security_event_type' | 'service'>;
   readonly dropped: Counter<'signal' | 'reason'>;
 
   constructor(options: MetricsOptions = {}) {
@@ -174,7 +174,7 @@ export class QuantumMetrics {
     this.securityEvents = new Counter({
       name: METRIC.securityEvents,
       help: 'Security events seen (credential_exposure_detected: a secret was redacted from telemetry).',
-      labelNames: ['security_event_type'],
+      labelNames: ['security_event_type', 'service'],
       registers,
     });
     this.dropped = new Counter({

@@ -286,6 +286,7 @@ export class Observer {
               onFinding: () =>
                 this.quantumMetrics?.securityEvents.inc({
                   security_event_type: 'credential_exposure_detected',
+                  service: options.serviceName,
                 }),
               onDrop: (reason) => this.drop('logs', reason),
             },
@@ -411,7 +412,7 @@ export class Observer {
       const stack = e.stack === undefined ? undefined : redactText(e.stack, 'exception.stacktrace', findings);
       if (findings.length > 0)
         this.quantumMetrics?.securityEvents.inc(
-          { security_event_type: 'credential_exposure_detected' },
+          { security_event_type: 'credential_exposure_detected', service: this.serviceName },
           findings.length,
         );
       span.recordException({ name: e.type, message, stack });

@@ -240,7 +240,7 @@ describe('redaction in the Observer logs', () => {
       expect(e).toMatchObject({ security_event_type: 'credential_exposure_detected', severity: 'high' });
     const text = await observer.metrics();
     expect(text).toContain(
-      'quantum_security_events_total{security_event_type="credential_exposure_detected"} 5',
+      'quantum_security_events_total{security_event_type="credential_exposure_detected",service="redaction"} 5',
     );
   });
 
@@ -254,7 +254,7 @@ describe('redaction in the Observer logs', () => {
       'qobs_telemetry_dropped_total{signal="logs",reason="security_event_rate_limited"} 3',
     );
     expect(text).toContain(
-      'quantum_security_events_total{security_event_type="credential_exposure_detected"} 5',
+      'quantum_security_events_total{security_event_type="credential_exposure_detected",service="redaction"} 5',
     );
   });
 
