@@ -91,6 +91,7 @@ export class Router {
   private readonly alerts = new Map<string, RouterAlert>();
   private readonly groups = new Map<string, Group>();
   private silenceCache: { ms: Matcher[]; s: Silence }[] | undefined;
+  private sourceCache: { nowMs: number; byRule: Map<number, Map<string, RouterAlert[]>> } | undefined;
   private readonly opts: Required<RouterOptions>;
   readonly stats: RouterStats = {
     received: 0,
@@ -118,6 +119,7 @@ export class Router {
 
   /** Receives alerts, as Alertmanager's POST /api/v2/alerts does. */
   putAlerts(alerts: readonly PostableAlert[], nowMs: number): void {
+    this.sourceCache = undefined;
     for (const p of alerts) {
       this.stats.received++;
       const labels = { ...p.labels };
@@ -200,15 +202,33 @@ export class Router {
   /** Firing alerts that inhibit these labels now (Alertmanager's inhibitor). */
   inhibitedBy(labels: LabelSet, fp: string, nowMs: number): string[] {
     const out: string[] = [];
-    for (const rule of this.config.inhibitRules) {
-      if (!matchersMatch(rule.targetMatchers, labels)) continue;
-      for (const src of this.alerts.values()) {
-        if (src.fingerprint === fp || isResolved(src, nowMs)) continue;
-        if (!matchersMatch(rule.sourceMatchers, src.labels)) continue;
-        if (equalOn(rule, src.labels, labels)) out.push(src.fingerprint);
+    this.config.inhibitRules.forEach((rule, i) => {
+      if (!matchersMatch(rule.targetMatchers, labels)) return;
+      for (const src of this.inhibitSources(i, nowMs).get(equalKey(rule, labels)) ?? []) {
+        if (src.fingerprint !== fp) out.push(src.fingerprint);
       }
-    }
+    });
     return out;
+  }
+
+  // Firing source alerts of each inhibit rule, indexed by their `equal` label values; built once per flush.
+  private inhibitSources(i: number, nowMs: number): Map<string, RouterAlert[]> {
+    if (!this.sourceCache || this.sourceCache.nowMs !== nowMs)
+      this.sourceCache = { nowMs, byRule: new Map() };
+    let m = this.sourceCache.byRule.get(i);
+    if (!m) {
+      m = new Map();
+      const rule = this.config.inhibitRules[i];
+      for (const src of this.alerts.values()) {
+        if (isResolved(src, nowMs) || !matchersMatch(rule.sourceMatchers, src.labels)) continue;
+        const k = equalKey(rule, src.labels);
+        const list = m.get(k);
+        if (list) list.push(src);
+        else m.set(k, [src]);
+      }
+      this.sourceCache.byRule.set(i, m);
+    }
+    return m;
   }
 
   private muted(a: RouterAlert, nowMs: number): boolean {
@@ -366,7 +386,6 @@ export class Router {
   }
 }
 
-function equalOn(rule: InhibitRule, a: LabelSet, b: LabelSet): boolean {
-  for (const l of rule.equal) if ((a[l] ?? '') !== (b[l] ?? '')) return false;
-  return true;
+function equalKey(rule: InhibitRule, labels: LabelSet): string {
+  return rule.equal.map((l) => labels[l] ?? '').join('\u0000');
 }
