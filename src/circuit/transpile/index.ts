@@ -34,6 +34,8 @@ export interface TranspileTarget {
    * A simulator then stays as wide as the circuit (each extra qubit doubles its cost); SWAP counts may rise a little.
    */
   readonly confineToLayout?: boolean;
+  /** Forward-backward SABRE rounds that refine the initial layout before the final pass (default 1, as Li et al.). */
+  readonly layoutRefinements?: number;
 }
 
 /** A transpiled circuit (on the device's physical qubits, same classical bits) with its layouts and figures. */
@@ -140,6 +142,25 @@ export function transpile(circuit: Circuit, target: TranspileTarget): TranspileR
     );
     const connected = layout.every((p) => sub.dist[layout[0] * target.numQubits + p] >= 0);
     if (connected) routingGraph = sub;
+  }
+  if (!target.initialLayout && (target.layoutRefinements ?? 1) > 0) {
+    // SABRE's reverse-traversal refinement: route forward, then the reversed circuit from where that ended;
+    // the backward pass's final layout suits the start of the circuit. Only the placement within the chosen
+    // qubits changes when routing is confined, so the preference for good qubits is kept.
+    const reversed = [...lowered].reverse();
+    const seed = target.seed ?? 0;
+    for (let k = 0; k < (target.layoutRefinements ?? 1); k++) {
+      const forward = sabreRoute(lowered, circuit.numQubits, circuit.numClbits, routingGraph, layout, seed);
+      const backward = sabreRoute(
+        reversed,
+        circuit.numQubits,
+        circuit.numClbits,
+        routingGraph,
+        forward.finalLayout,
+        seed,
+      );
+      layout = backward.finalLayout;
+    }
   }
   const routed = sabreRoute(
     lowered,

@@ -1,7 +1,7 @@
 // SABRE routing (Li, Ding, Xie, ASPLOS 2019): inserts SWAPs so every two-qubit gate acts on coupled qubits.
 //
-// Variant: one forward pass from a given initial layout (no reverse-traversal layout refinement, because the
-// layout here is chosen for calibration quality), with the paper's "decay" heuristic: front layer F, extended
+// Variant: one pass from a given layout (the caller, transpile(), first refines its calibration-chosen layout
+// with the paper's forward-backward traversal), with the paper's "decay" heuristic: front layer F, extended
 // set E of up to 20 upcoming two-qubit gates weighted W = 0.5, decay delta 0.001 reset every 5 swaps and after
 // each executed gate. A release valve routes the oldest front gate along a shortest path when no gate has
 // executed for 10 * n swaps, so routing always terminates.
