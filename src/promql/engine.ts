@@ -105,10 +105,18 @@ function keyOf(labels: Labels): string {
   return k;
 }
 
+const withoutNameCache = new WeakMap<object, Labels>();
+
+/** The label set without `__name__`; the same object for the same input, so later keying stays cheap. */
 function withoutName(labels: Labels): Labels {
   if (!('__name__' in labels)) return labels;
-  const { __name__: _, ...rest } = labels;
-  return rest;
+  let out = withoutNameCache.get(labels);
+  if (!out) {
+    const { __name__: _, ...rest } = labels;
+    out = rest;
+    withoutNameCache.set(labels, out);
+  }
+  return out;
 }
 
 /** Key of the labels listed (on / by). */
@@ -297,7 +305,7 @@ class Evaluator {
         if (idx < 0) continue;
         const sampleT = ts[idx];
         if (closed ? sampleT < t - this.lookbackMs : sampleT <= t - this.lookbackMs) continue;
-        if (isStaleAt(s.values, idx)) continue;
+        if (Number.isNaN(s.values[idx]) && isStaleAt(s.values, idx)) continue;
         steps[i].push({ labels: s.labels, value: s.values[idx], ts: sampleT });
       }
     }
@@ -325,7 +333,8 @@ class Evaluator {
         this.account(s.timestamps.length);
         // Matrix selectors never return staleness markers.
         let stale = 0;
-        for (let i = 0; i < s.values.length; i++) if (isStaleAt(s.values, i)) stale++;
+        for (let i = 0; i < s.values.length; i++)
+          if (Number.isNaN(s.values[i]) && isStaleAt(s.values, i)) stale++;
         if (stale === 0) {
           series.push({ labels: s.labels, ts: s.timestamps, vs: s.values });
           continue;
@@ -335,7 +344,7 @@ class Evaluator {
         const vs = new Float64Array(n);
         let j = 0;
         for (let i = 0; i < s.values.length; i++) {
-          if (isStaleAt(s.values, i)) continue;
+          if (Number.isNaN(s.values[i]) && isStaleAt(s.values, i)) continue;
           ts[j] = s.timestamps[i];
           vs[j++] = s.values[i];
         }
@@ -365,15 +374,22 @@ class Evaluator {
   /** Collects per-step vectors into series (points in time order). */
   toSeries(v: Value, ctx: Ctx): RangeSeries[] {
     if (v.kind !== 'vector') throw new PromqlError('execution', 'subquery is only allowed on instant vector');
-    const byKey = new Map<string, { labels: Labels; ts: number[]; vs: number[] }>();
+    type Acc = { labels: Labels; ts: number[]; vs: number[] };
+    const byKey = new Map<string, Acc>();
+    // Most steps reuse the same label objects: look them up by identity before building a key.
+    const byRef = new Map<Labels, Acc>();
     for (let i = 0; i < ctx.n; i++) {
       const t = stepTime(ctx, i);
       for (const s of v.steps[i]) {
-        const k = keyOf(s.labels);
-        let acc = byKey.get(k);
+        let acc = byRef.get(s.labels);
         if (!acc) {
-          acc = { labels: s.labels, ts: [], vs: [] };
-          byKey.set(k, acc);
+          const k = keyOf(s.labels);
+          acc = byKey.get(k);
+          if (!acc) {
+            acc = { labels: s.labels, ts: [], vs: [] };
+            byKey.set(k, acc);
+          }
+          byRef.set(s.labels, acc);
         }
         acc.ts.push(t);
         acc.vs.push(s.value);
@@ -806,22 +822,37 @@ class Evaluator {
   histogramQuantile(e: Call, ctx: Ctx): Value {
     const q = this.scalarArg(e.args[0], ctx);
     const steps = this.vectorArg(e.args[1], ctx);
+    // Per input label set, once for all steps: its bucket bound, group key and output labels.
+    const info = new Map<Labels, { ub: number; key: string; labels: Labels } | null>();
+    const outLabels = new Map<string, Labels>();
     const out: Vector[] = steps.map((vec, i) => {
       const groups = new Map<string, { labels: Labels; buckets: Bucket[] }>();
       for (const s of vec) {
-        const le = s.labels.le;
-        if (le === undefined) continue;
-        const ub = parseLe(le);
-        if (Number.isNaN(ub)) continue;
-        const { le: _le, __name__: name, ...rest } = s.labels;
-        // The metric name is part of the group so that two histograms with the same labels are not merged.
-        const k = `${keyOf(rest)}${name ?? ''}`;
-        let g = groups.get(k);
-        if (!g) {
-          g = { labels: rest, buckets: [] };
-          groups.set(k, g);
+        let inf = info.get(s.labels);
+        if (inf === undefined) {
+          const le = s.labels.le;
+          const ub = le === undefined ? Number.NaN : parseLe(le);
+          if (Number.isNaN(ub)) inf = null;
+          else {
+            const { le: _le, __name__: name, ...rest } = s.labels;
+            // The metric name is part of the group so that two histograms with the same labels are not merged.
+            const key = `${keyOf(rest)}${name ?? ''}`;
+            let labels = outLabels.get(key);
+            if (!labels) {
+              labels = rest;
+              outLabels.set(key, labels);
+            }
+            inf = { ub, key, labels };
+          }
+          info.set(s.labels, inf);
         }
-        g.buckets.push({ upperBound: ub, count: s.value });
+        if (inf === null) continue;
+        let g = groups.get(inf.key);
+        if (!g) {
+          g = { labels: inf.labels, buckets: [] };
+          groups.set(inf.key, g);
+        }
+        g.buckets.push({ upperBound: inf.ub, count: s.value });
       }
       const r: Vector = [];
       for (const g of groups.values())
@@ -864,7 +895,18 @@ class Evaluator {
       }
       return out;
     };
-    const groupKey = (l: Labels) => (without ? keyWithout(l, groupingSet) : keyOn(l, grouping));
+    const groupKeyOf = (l: Labels) => (without ? keyWithout(l, groupingSet) : keyOn(l, grouping));
+    // Group keys and output label sets are computed once per input label set and reused at every step.
+    const keyCache = new Map<Labels, string>();
+    const groupKey = (l: Labels) => {
+      let k = keyCache.get(l);
+      if (k === undefined) {
+        k = groupKeyOf(l);
+        keyCache.set(l, k);
+      }
+      return k;
+    };
+    const outLabels = new Map<string, Labels>();
     const mode = this.mode;
     const result: Vector[] = steps.map((vec, i) => {
       const groups = new Map<string, { labels: Labels | undefined; items: Sample[] }>();
@@ -895,7 +937,15 @@ class Evaluator {
       for (const g of groups.values()) {
         const items = g.items;
         const labels = () => {
-          g.labels ??= groupLabels(items[0].labels);
+          if (!g.labels) {
+            const k = groupKey(items[0].labels);
+            let l = outLabels.get(k);
+            if (!l) {
+              l = groupLabels(items[0].labels);
+              outLabels.set(k, l);
+            }
+            g.labels = l;
+          }
           return g.labels;
         };
         switch (op) {
