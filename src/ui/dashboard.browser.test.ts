@@ -2,7 +2,7 @@
 // shows what the API returns for the same range, execution → trace → logs, hostile text stays text,
 // keyboard use, PromQL copy and the not-available state.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPrograms } from '../testing/system.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
+import { fakeCalibration } from '../devices/index.js';
+import { formatValue } from './app/format.js';
 import { OVERVIEW_PANELS } from './panels.js';
 import { checkOverviewAgainstApi } from './testing/checks.js';
 import { type Fixture, startFixture, XSS_IMG, XSS_SCRIPT } from './testing/fixture.js';
@@ -181,6 +183,37 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
     await waitReady(page, 2);
     await expect.poll(() => page.locator('[data-testid=explore-table] tbody tr').count()).toBe(4);
     expect(await page.locator('[data-testid=explore-graph] canvas').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws a device’s qubits on its coupling map, with every value in a table, and its drift', async () => {
+    const { page, errors } = await open(
+      `devices?${rangeQs.replace(`from=${startMs}`, `from=${endMs - 3 * 86_400_000}`)}&device=local.fake_toronto`,
+    );
+    const cal = fakeCalibration('toronto');
+    await expect.poll(() => page.locator('svg.coupling circle').count()).toBe(cal.numQubits);
+    const rows = page.locator('[data-testid=qubits-table] tbody tr');
+    expect(await rows.count()).toBe(cal.qubits.length);
+    const q0 = cal.qubits[0];
+    const cells = await rows.first().locator('td').allTextContents();
+    expect(cells[1]).toBe(formatValue(q0.t1Seconds!, 's'));
+    expect(cells[2]).toBe(formatValue(q0.t2Seconds!, 's'));
+    expect(cells[3]).toBe(formatValue(q0.readoutError!, 'percentunit'));
+    // The coupling map's edges are the device's (each undirected pair once).
+    const pairs = new Set(cal.couplingMap!.map(([a, b]) => (a < b ? `${a}-${b}` : `${b}-${a}`)));
+    expect(await page.locator('svg.coupling line').count()).toBe(pairs.size);
+    expect(await page.locator('svg.coupling title').first().textContent()).toContain('Qubit 0: T1');
+    // Switching the property recolours the map; the tooltip says which property and value.
+    await page.locator('select[aria-label="Qubit property"]').selectOption('readout');
+    expect(await page.locator('svg.coupling title').first().textContent()).toContain('Readout error');
+    // Four drift charts (T1, T2, readout error per qubit, gate error per gate).
+    expect(await page.locator('.device-detail .chart canvas').count()).toBeGreaterThanOrEqual(5);
+    await page.locator('select[aria-label="Qubit property"]').selectOption('t1');
+    // The calibration is IBM's real toronto snapshot; its history is the fixture's (see testing/fixture.ts).
+    const file = join(repoRoot, 'docs', 'screenshots', 'device-calibration.png');
+    await page.locator('.device-detail').screenshot({ path: file });
+    expect(statSync(file).size).toBeLessThan(300 * 1024);
     expect(errors).toEqual([]);
     await page.close();
   });

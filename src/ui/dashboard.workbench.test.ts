@@ -54,14 +54,15 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
 
   it('loads every page with no console error and writes its screenshot', async () => {
     for (const id of PAGES) {
-      const extra =
-        id === 'explore'
-          ? '&q=sum by (provider) (rate(quantum_circuit_executions_total[5m]))'
-          : id === 'traces'
-            ? `&trace=${traceIds[0]}`
-            : '';
+      const extra: Record<string, string> = {
+        explore: '&q=sum by (provider) (rate(quantum_circuit_executions_total[5m]))',
+        traces: `&trace=${traceIds[0]}`,
+        // A filtered view keeps the text-dense page's PNG under the size budget.
+        logs: '&event_type=quantum_circuit_execution',
+        devices: '&device=ibm.ibm_torino',
+      };
       // The default range (last hour, ending now) so the screenshots show the picker as users first see it.
-      const { page, errors } = await open(`${id}?refresh=off${extra}`);
+      const { page, errors } = await open(`${id}?refresh=off${extra[id] ?? ''}`);
       await expect.poll(() => page.locator('h1').textContent()).toBe(id[0].toUpperCase() + id.slice(1));
       await page.waitForTimeout(200);
       const file = join(shotsDir, `${id}.png`);

@@ -3,6 +3,7 @@
 // functions of time, so a test can ask the same API and know what the page must show. It is not the
 // workbench: the PromQL here only recognises the dashboard's own expressions.
 import Fastify, { type FastifyInstance } from 'fastify';
+import { fakeCalibration } from '../../devices/index.js';
 import { registerUi } from '../index.js';
 
 /** Hostile strings a label value or a log message may carry; the page must show them as text. */
@@ -335,6 +336,31 @@ export async function startFixture(uiRoot: string, nowMs = Date.now()): Promise<
         (!q.q || JSON.stringify(l).includes(q.q)),
     );
     return { logs: [...out].reverse() };
+  });
+  // One device with a real calibration (IBM's toronto snapshot, 27 qubits) and a history of three snapshots
+  // whose T1 and T2 the fixture scales down by 3 % a day, so the drift charts have lines to draw.
+  const toronto = fakeCalibration('toronto');
+  app.get('/api/devices/:id', async (req, reply) => {
+    if ((req.params as { id: string }).id !== 'local.fake_toronto')
+      return reply.code(404).send({ error: 'unknown device' });
+    return {
+      device: { id: 'local.fake_toronto', provider: 'local', name: 'fake_toronto', status: 'online' },
+      calibration: toronto,
+    };
+  });
+  app.get('/api/devices/:id/calibrations', async (req, reply) => {
+    if ((req.params as { id: string }).id !== 'local.fake_toronto')
+      return reply.code(404).send({ error: 'unknown device' });
+    const calibrations = [2, 1, 0].map((daysAgo) => ({
+      ...toronto,
+      calibratedAt: new Date(nowMs - daysAgo * 86_400_000 - 60_000).toISOString(),
+      qubits: toronto.qubits.map((q) => ({
+        ...q,
+        t1Seconds: q.t1Seconds === undefined ? undefined : q.t1Seconds * (1 - 0.03 * (2 - daysAgo)),
+        t2Seconds: q.t2Seconds === undefined ? undefined : q.t2Seconds * (1 - 0.03 * (2 - daysAgo)),
+      })),
+    }));
+    return { calibrations };
   });
   // The live tail: an event stream that stays open (the fixture adds no lines after start).
   app.get('/api/logs/tail', (req, reply) => {

@@ -51,6 +51,16 @@ function hex(n: number, len: number): string {
   return n.toString(16).padStart(len, '0').slice(-len);
 }
 
+/** A deterministic id of `len` hex digits that looks like a random one. */
+function idHex(seed: number, len: number): string {
+  let out = '';
+  for (let i = 0; out.length < len; i++)
+    out += Math.floor(noise(seed * 131 + i) * 0x10000)
+      .toString(16)
+      .padStart(4, '0');
+  return out.slice(0, len);
+}
+
 /** Writes metrics, traces and logs into `store`; batches keep memory bounded for millions of samples. */
 export function seedStore(store: Store, opts: SeedOptions): SeedResult {
   const interval = opts.intervalMs ?? 15_000;
@@ -91,7 +101,7 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
       const pd = { provider: d.provider, device: d.device };
       const k = step * 97 + i * 13;
       const offline = i === 3 && t > start + (opts.endMs - start) / 2;
-      const runs = offline ? 0 : 1 + Math.floor(3 * noise(k));
+      const runs = offline ? 0 : Math.round(1.5 + 0.8 * Math.sin(step / 25 + i) + 0.6 * noise(k));
       const fails = !offline && noise(k + 1) < 0.03 * (i + 1) ? 1 : 0;
       d.ok += runs;
       d.err += fails;
@@ -151,9 +161,9 @@ function seedExecutions(store: Store, opts: SeedOptions, devices: readonly Devic
   const circuits = ['bell_state', 'ghz_5', 'qaoa_maxcut_p2', 'vqc_iris_layer'];
   for (let i = 0; i < n; i++) {
     const d = devices[i % devices.length];
-    const traceId = hex(0x5eed0000 + i, 32);
-    const rootId = hex(0x1000 + i, 16);
-    const spanId = hex(0x2000 + i, 16);
+    const traceId = idHex(i + 1, 32);
+    const rootId = idHex(1000 + i, 16);
+    const spanId = idHex(2000 + i, 16);
     traceIds.push(traceId);
     const startMs = opts.endMs - 30 * 60_000 + (i * 30 * 60_000) / Math.max(n, 1);
     const ns = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
