@@ -153,7 +153,10 @@ describe('alerts API', () => {
       }),
       addTask: (f: () => void | Promise<void>) => tasks.push(f),
     };
-    alertsPlugin().setup(host);
+    const running = alertsPlugin().setup(host);
+    expect(running.metricsText()).toContain(
+      '# TYPE qobs_alert_outbox_pending gauge\nqobs_alert_outbox_pending 0\n',
+    );
     const rules = (await app.inject({ method: 'GET', url: '/api/v1/rules' })).json();
     expect(rules.data.groups.map((g: { name: string }) => g.name)).toEqual([
       'qobs-quantum-recording',

@@ -42,7 +42,7 @@ export {
 export { backoffMs, type OutboxOptions, type OutboxStats, OutboxWorker } from './outbox.js';
 export { type AlertsApiDeps, mountAlertsApi } from './api.js';
 export { DEFAULT_ROUTER_CONFIG, defaultRulePackPath } from './pack.js';
-export { type AlertsHost, type AlertsPluginOptions, alertsPlugin } from './plugin.js';
+export { type AlertsHost, type AlertsPluginOptions, alertsMetricsText, alertsPlugin } from './plugin.js';
 export {
   type AlertStatus,
   matchRoutes,

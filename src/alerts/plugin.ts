@@ -38,6 +38,60 @@ export interface AlertsPluginOptions {
   readonly tickMs?: number;
 }
 
+/** The alerting counters in Prometheus text format, for the workbench's /metrics. */
+export function alertsMetricsText(
+  router: Router,
+  worker: OutboxWorker,
+  store: AlertStore,
+  evaluator: RuleEvaluator,
+): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+  };
+  metric('qobs_alerts_received_total', 'counter', 'Alerts received by the router.', router.stats.received);
+  metric(
+    'qobs_alerts_dropped_total',
+    'counter',
+    'New alerts dropped because the router held its maximum.',
+    router.stats.droppedAlerts,
+  );
+  metric(
+    'qobs_alert_notifications_queued_total',
+    'counter',
+    'Notifications queued in the outbox.',
+    router.stats.notificationsQueued,
+  );
+  metric(
+    'qobs_alert_notifications_dropped_total',
+    'counter',
+    'Queued notifications dropped because the outbox was full.',
+    router.stats.notificationsDropped,
+  );
+  metric('qobs_alert_notifications_sent_total', 'counter', 'Notifications delivered.', worker.stats.sent);
+  metric(
+    'qobs_alert_notification_failed_attempts_total',
+    'counter',
+    'Delivery attempts that failed (each is retried or given up).',
+    worker.stats.failedAttempts,
+  );
+  metric(
+    'qobs_alert_notifications_dead_total',
+    'counter',
+    'Notifications given up (permanent failure or too old).',
+    worker.stats.dead,
+  );
+  metric(
+    'qobs_alert_outbox_pending',
+    'gauge',
+    'Notifications queued and not yet delivered.',
+    store.pendingCount(),
+  );
+  const failing = [...evaluator.health.values()].filter((h) => h.health === 'err').length;
+  metric('qobs_alert_rules_failing', 'gauge', 'Rules whose last evaluation failed.', failing);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Builds the alerting plugin; configuration errors throw here, before the workbench listens. */
 export function alertsPlugin(opts: AlertsPluginOptions = {}) {
   const groups: RuleGroup[] = (opts.ruleFiles ?? [defaultRulePackPath()]).flatMap((f) => [
@@ -86,7 +140,13 @@ export function alertsPlugin(opts: AlertsPluginOptions = {}) {
         clearInterval(tick);
         await worker.stop();
       });
-      return { evaluator, router, worker, store };
+      return {
+        evaluator,
+        router,
+        worker,
+        store,
+        metricsText: () => alertsMetricsText(router, worker, store, evaluator),
+      };
     },
   };
 }

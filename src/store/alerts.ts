@@ -50,6 +50,8 @@ const MIGRATIONS = [
      sent_at_ms INTEGER
    );
    CREATE INDEX notification_outbox_due ON notification_outbox (state, next_attempt_at_ms);`,
+  // The per-integration ordering check looks up earlier undelivered rows of the same integration.
+  'CREATE INDEX notification_outbox_integration ON notification_outbox (integration, state, id);',
 ];
 
 /** One alert of one rule as the evaluator keeps it (Prometheus' active alert). */
