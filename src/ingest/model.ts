@@ -19,10 +19,14 @@ export interface NumberPointIn {
   timeMs: number;
   value: number;
   flags: number;
+  /** The attributes' encoded bytes (latin1), set by the protobuf decoder: a cheap cache key for the labels. */
+  attrKey?: string;
 }
 
 export interface HistogramPointIn {
   attributes: Attributes;
+  /** As NumberPointIn.attrKey. */
+  attrKey?: string;
   timeMs: number;
   count: number;
   sum: number | undefined;

@@ -354,13 +354,16 @@ export function decodeLogsProto(buf: Buffer): { logs: LogIn[]; invalidUtf8: numb
 // ---- metrics
 
 function numberPoint(r: WireReader, end: number): NumberPointIn {
-  const p: NumberPointIn = { attributes: {}, timeMs: 0, value: 0, flags: 0 };
+  const p: NumberPointIn = { attributes: {}, timeMs: 0, value: 0, flags: 0, attrKey: '' };
   while (r.pos < end) {
     const t = r.tag();
     switch (t) {
-      case 58:
+      case 58: {
+        const start = r.pos;
         keyValue(r, r.delimited(), p.attributes);
+        p.attrKey += r.buf.toString('latin1', start, r.pos);
         break;
+      }
       case 25:
         p.timeMs = Math.floor(r.fixed64Number() / NS_PER_MS);
         break;
@@ -391,6 +394,7 @@ function packedFixed64(r: WireReader, out: number[], asDouble: boolean): void {
 function histogramPoint(r: WireReader, end: number): HistogramPointIn {
   const p: HistogramPointIn = {
     attributes: {},
+    attrKey: '',
     timeMs: 0,
     count: 0,
     sum: undefined,
@@ -401,9 +405,12 @@ function histogramPoint(r: WireReader, end: number): HistogramPointIn {
   while (r.pos < end) {
     const t = r.tag();
     switch (t) {
-      case 74:
+      case 74: {
+        const start = r.pos;
         keyValue(r, r.delimited(), p.attributes);
+        p.attrKey += r.buf.toString('latin1', start, r.pos);
         break;
+      }
       case 25:
         p.timeMs = Math.floor(r.fixed64Number() / NS_PER_MS);
         break;

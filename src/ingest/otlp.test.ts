@@ -136,7 +136,14 @@ describe('OTLP protobuf decoding', () => {
     const rms: ResourceMetricsIn[] = [
       { resource, scopeMetrics: [{ scope, metrics: [sum, gauge, hist, summ] }] },
     ];
-    expect(decodeMetricsProto(encodeMetricsProto(rms)).resourceMetrics).toEqual(rms);
+    const decoded = decodeMetricsProto(encodeMetricsProto(rms)).resourceMetrics;
+    for (const m of decoded[0].scopeMetrics[0].metrics) {
+      for (const p of [...m.numberPoints, ...m.histogramPoints]) {
+        expect(typeof p.attrKey).toBe('string');
+        delete p.attrKey;
+      }
+    }
+    expect(decoded).toEqual(rms);
     const c = convertMetrics(rms);
     const byName = (n: string) => c.samples.filter((s) => s.labels.__name__ === n);
     expect(byName('jobs_total')[0]).toMatchObject({

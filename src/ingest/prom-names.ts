@@ -1,8 +1,8 @@
 // OTLP metrics to Prometheus series, following the OpenTelemetry-to-Prometheus compatibility specification:
 // name and label sanitising, unit suffixes, `_total` for monotonic sums, histograms to `_bucket/_sum/_count`,
 // resource attributes to `target_info`, and `job`/`instance` from service.name/service.instance.id.
-import type { MetricMetadata, SampleIn } from '../store/index.js';
-import { staleNaN } from '../store/index.js';
+import type { Labels, MetricMetadata, SampleIn } from '../store/index.js';
+import { labelsKey, staleNaN } from '../store/index.js';
 export type { SampleIn };
 import type { Attributes, AttrValue, MetricIn, ResourceMetricsIn } from './model.js';
 import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
@@ -171,6 +171,13 @@ export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedM
   return out;
 }
 
+/**
+ * Label sets by (metric, resource, scope, encoded attributes): a batch from the same exporter repeats its
+ * series, and this skips building, sanitising and sorting their labels again. Bounded; cleared when full.
+ */
+const labelCacheBySeries = new Map<string, { labels: Labels; key: string }>();
+const LABEL_CACHE_MAX = 200_000;
+
 function convertMetric(
   m: MetricIn,
   scopeLabels: Record<string, string>,
@@ -179,7 +186,8 @@ function convertMetric(
   stale: number,
 ): number {
   let latest = 0;
-  const mk = (name: string, attrs: Attributes, extra?: [string, string]): Record<string, string> => {
+  const context = `${JSON.stringify(scopeLabels)}\u0001${ji.job ?? ''}\u0001${ji.instance ?? ''}\u0001`;
+  const build = (name: string, attrs: Attributes, extra?: [string, string]): Record<string, string> => {
     const l: Record<string, string> = { ...scopeLabels };
     addAttrs(l, attrs);
     if (ji.job) l.job = ji.job;
@@ -187,6 +195,28 @@ function convertMetric(
     if (extra) l[extra[0]] = extra[1];
     l.__name__ = name;
     return l;
+  };
+  const series = (
+    name: string,
+    p: { attributes: Attributes; attrKey?: string },
+    extra?: [string, string],
+  ) => {
+    if (p.attrKey === undefined) {
+      const labels = build(name, p.attributes, extra);
+      return { labels, key: labelsKey(labels) };
+    }
+    const ck = `${name}\u0001${context}${p.attrKey}${extra ? `\u0001${extra[1]}` : ''}`;
+    let hit = labelCacheBySeries.get(ck);
+    if (!hit) {
+      const labels = build(name, p.attributes, extra);
+      hit = { labels, key: labelsKey(labels) };
+      if (labelCacheBySeries.size >= LABEL_CACHE_MAX) labelCacheBySeries.clear();
+      labelCacheBySeries.set(ck, hit);
+    }
+    return hit;
+  };
+  const push = (s: { labels: Labels; key: string }, t: number, v: number) => {
+    out.samples.push({ labels: s.labels, key: s.key, t, v });
   };
   const reject = (n: number, why: string) => {
     if (n === 0) return;
@@ -205,7 +235,7 @@ function convertMetric(
       out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
       for (const p of m.numberPoints) {
         const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
-        out.samples.push({ labels: mk(name, p.attributes), t: p.timeMs, v });
+        push(series(name, p), p.timeMs, v);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;
@@ -229,24 +259,15 @@ function convertMetric(
         let cum = 0;
         for (let i = 0; i < p.explicitBounds.length; i++) {
           cum += p.bucketCounts[i] ?? 0;
-          out.samples.push({
-            labels: mk(`${name}_bucket`, p.attributes, ['le', formatBound(p.explicitBounds[i])]),
-            t: p.timeMs,
-            v: none ? stale : cum,
-          });
+          push(
+            series(`${name}_bucket`, p, ['le', formatBound(p.explicitBounds[i])]),
+            p.timeMs,
+            none ? stale : cum,
+          );
         }
-        out.samples.push({
-          labels: mk(`${name}_bucket`, p.attributes, ['le', '+Inf']),
-          t: p.timeMs,
-          v: none ? stale : p.count,
-        });
-        if (p.sum !== undefined)
-          out.samples.push({ labels: mk(`${name}_sum`, p.attributes), t: p.timeMs, v: none ? stale : p.sum });
-        out.samples.push({
-          labels: mk(`${name}_count`, p.attributes),
-          t: p.timeMs,
-          v: none ? stale : p.count,
-        });
+        push(series(`${name}_bucket`, p, ['le', '+Inf']), p.timeMs, none ? stale : p.count);
+        if (p.sum !== undefined) push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum);
+        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;
@@ -257,17 +278,9 @@ function convertMetric(
       for (const p of m.summaryPoints) {
         const none = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
         for (const [q, v] of p.quantiles)
-          out.samples.push({
-            labels: mk(name, p.attributes, ['quantile', String(q)]),
-            t: p.timeMs,
-            v: none ? stale : v,
-          });
-        out.samples.push({ labels: mk(`${name}_sum`, p.attributes), t: p.timeMs, v: none ? stale : p.sum });
-        out.samples.push({
-          labels: mk(`${name}_count`, p.attributes),
-          t: p.timeMs,
-          v: none ? stale : p.count,
-        });
+          push(series(name, p, ['quantile', String(q)]), p.timeMs, none ? stale : v);
+        push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum);
+        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;

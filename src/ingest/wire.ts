@@ -118,17 +118,9 @@ export class WireReader {
     const start = this.pos;
     this.pos = end;
     const buf = this.buf;
-    // Short ASCII strings (attribute keys, names) decode faster by hand than through the UTF-8 decoder.
-    if (end - start < 32) {
-      let s = '';
-      for (let i = start; i < end; i++) {
-        const c = buf[i];
-        if (c >= 0x80) return this.utf8(start, end);
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return this.utf8(start, end);
+    // ASCII (attribute keys, most values) skips UTF-8 validation: latin1 decoding is the same for it.
+    for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
+    return buf.toString('latin1', start, end);
   }
 
   private utf8(start: number, end: number): string {
@@ -148,8 +140,7 @@ export class WireReader {
   /** Bytes as lowercase hex (trace and span ids). */
   hex(): string {
     const end = this.delimited();
-    let s = '';
-    for (let i = this.pos; i < end; i++) s += HEX[this.buf[i]];
+    const s = this.buf.toString('hex', this.pos, end);
     this.pos = end;
     return s;
   }

@@ -60,6 +60,8 @@ export interface LogIn {
 /** One sample bound for the store; `labels` includes `__name__`. */
 export interface SampleIn {
   labels: Readonly<Record<string, string>>;
+  /** `labelsKey(labels)` when the caller has it cached (saves a sort and a join per sample). */
+  key?: string;
   t: number;
   v: number;
 }

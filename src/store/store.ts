@@ -40,6 +40,8 @@ interface SeriesState {
   headTs: Float64Array;
   headVs: Float64Array;
   headN: number;
+  /** lastT before the batch being checked (undefined outside ingest). */
+  pendingPrevT: number | undefined;
 }
 
 /** A stored span as the traces API returns it. */
@@ -134,6 +136,10 @@ export interface StoreStats {
 }
 
 const MS_NS = 1_000_000n;
+const SPAN_ROWS = 32;
+const SPAN_INSERT =
+  'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, duration_ns, status_code, status_message, trace_state, flags, attributes, events, links, resource, scope) VALUES';
+const SPAN_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const SEP = '\u0000';
 const SEP2 = '\u0001';
 
@@ -184,6 +190,8 @@ export class Store implements SeriesSource {
   private readonly postings = new Map<string, Map<string, number[]>>();
   private readonly meta = new Map<string, MetricMetadata>();
   private nextSeriesId = 1;
+  /** Series whose head reached the chunk size since the last flush. */
+  private fullHeads: SeriesState[] = [];
   private headSamples = 0;
   private readonly counters = {
     samplesAppended: 0,
@@ -212,6 +220,8 @@ export class Store implements SeriesSource {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    // 64 MiB of page cache: span and series index inserts land on random pages.
+    this.db.pragma('cache_size = -65536');
     migrate(this.db, 'core', CORE_MIGRATIONS);
     this.st = this.prepareStatements();
     this.load();
@@ -242,9 +252,8 @@ export class Store implements SeriesSource {
       upsertMeta: db.prepare(
         'INSERT INTO metric_metadata (name, type, help, unit) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET type = excluded.type, help = excluded.help, unit = excluded.unit',
       ),
-      insertSpan: db.prepare(
-        'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, duration_ns, status_code, status_message, trace_state, flags, attributes, events, links, resource, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertSpan: db.prepare(`${SPAN_INSERT} ${SPAN_VALUES}`),
+      insertSpans: db.prepare(`${SPAN_INSERT} ${Array(SPAN_ROWS).fill(SPAN_VALUES).join(', ')}`),
       insertLog: db.prepare(
         'INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, level, body, attributes, resource, scope, service, event_type, event_name, trace_id, span_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -317,6 +326,7 @@ export class Store implements SeriesSource {
       headTs: new Float64Array(8),
       headVs: new Float64Array(8),
       headN: 0,
+      pendingPrevT: undefined,
     };
     this.byKey.set(key, s);
     this.byId.set(id, s);
@@ -363,6 +373,7 @@ export class Store implements SeriesSource {
     s.headVs[s.headN] = v;
     s.headN++;
     this.headSamples++;
+    if (s.headN === this.chunkSamples) this.fullHeads.push(s);
     if (t < s.firstT) s.firstT = t;
     s.lastT = t;
     s.lastV = v;
@@ -387,9 +398,8 @@ export class Store implements SeriesSource {
   }
 
   private flushFullHeads(): void {
-    const full: SeriesState[] = [];
-    for (const s of this.byId.values()) if (s.headN >= this.chunkSamples) full.push(s);
-    if (full.length === 0) return;
+    if (this.fullHeads.length === 0) return;
+    const full = this.fullHeads.splice(0).filter((s) => s.headN >= this.chunkSamples);
     this.db.transaction(() => {
       for (const s of full) this.writeChunk(s);
     })();
@@ -403,6 +413,7 @@ export class Store implements SeriesSource {
       this.db.exec('DELETE FROM sample_wal');
     })();
     for (const s of this.byId.values()) this.resetHead(s);
+    this.fullHeads.length = 0;
     this.headSamples = 0;
     this.counters.checkpoints++;
   }
@@ -424,12 +435,13 @@ export class Store implements SeriesSource {
     const samples = batch.samples ?? [];
     // First pass in memory: series ids and order checks; undone if the transaction fails.
     const created: SeriesState[] = [];
-    const prevLastT = new Map<SeriesState, number>();
+    const touched: SeriesState[] = [];
     const accepted: SeriesState[] = [];
     const wal = Buffer.allocUnsafe(samples.length * 20);
     let walLen = 0;
-    for (const smp of samples) {
-      const key = labelsKey(smp.labels);
+    for (let i = 0; i < samples.length; i++) {
+      const smp = samples[i];
+      const key = smp.key ?? labelsKey(smp.labels);
       let s = this.byKey.get(key);
       if (!s) {
         s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key);
@@ -440,13 +452,21 @@ export class Store implements SeriesSource {
         else result.samplesOutOfOrder++;
         continue;
       }
-      if (!prevLastT.has(s)) prevLastT.set(s, s.lastT);
+      if (s.pendingPrevT === undefined) {
+        s.pendingPrevT = s.lastT;
+        touched.push(s);
+      }
       s.lastT = smp.t;
       wal.writeUInt32LE(s.id, walLen);
       wal.writeDoubleLE(smp.t, walLen + 4);
       wal.writeDoubleLE(smp.v, walLen + 12);
       walLen += 20;
       accepted.push(s);
+    }
+    // The heads take the samples after the commit; until then lastT goes back to what they hold.
+    for (const s of touched) {
+      s.lastT = s.pendingPrevT!;
+      s.pendingPrevT = undefined;
     }
     const metaChanged: Array<[string, MetricMetadata]> = [];
     if (batch.metadata) {
@@ -469,8 +489,20 @@ export class Store implements SeriesSource {
           if (batch.pushGroup.series.length === 0) this.st.deletePushGroup.run(batch.pushGroup.key);
           else this.st.upsertPushGroup.run(batch.pushGroup.key, JSON.stringify(batch.pushGroup.series));
         }
-        for (const sp of batch.spans ?? []) {
-          if (this.insertSpan(sp)) result.spansAccepted++;
+        const spans = batch.spans ?? [];
+        let i = 0;
+        // Rows go SPAN_ROWS to a statement: one statement step instead of 32 saves a few µs a span.
+        for (; i + SPAN_ROWS <= spans.length; i += SPAN_ROWS) {
+          const args: unknown[] = [];
+          for (let k = i; k < i + SPAN_ROWS; k++) this.spanArgs(spans[k], args);
+          const n = this.st.insertSpans.run(...args).changes;
+          result.spansAccepted += n;
+          result.spansDuplicate += SPAN_ROWS - n;
+        }
+        for (; i < spans.length; i++) {
+          const args: unknown[] = [];
+          this.spanArgs(spans[i], args);
+          if (this.st.insertSpan.run(...args).changes > 0) result.spansAccepted++;
           else result.spansDuplicate++;
         }
         for (const l of batch.logs ?? []) {
@@ -480,7 +512,6 @@ export class Store implements SeriesSource {
         }
       })();
     } catch (err) {
-      for (const [s, t] of prevLastT) s.lastT = t;
       for (const s of created) this.removeSeriesState(s);
       this.nextSeriesId = created.length > 0 ? created[0].id : this.nextSeriesId;
       throw new StoreError('store_write_failed', `writing the batch failed: ${(err as Error).message}`, {
@@ -488,7 +519,6 @@ export class Store implements SeriesSource {
       });
     }
     // Committed: move the accepted samples into the heads (their order checks are already done).
-    for (const [s, t] of prevLastT) s.lastT = t;
     for (let i = 0, off = 0; i < accepted.length; i++, off += 20) {
       this.appendHead(accepted[i], wal.readDoubleLE(off + 4), wal.readDoubleLE(off + 12));
     }
@@ -505,9 +535,21 @@ export class Store implements SeriesSource {
     return result;
   }
 
-  private insertSpan(s: SpanIn): boolean {
+  /** JSON of resources and scopes, by object: every span of a batch shares its resource's object. */
+  private readonly jsonCache = new WeakMap<object, string>();
+
+  private cachedJson(o: object): string {
+    let j = this.jsonCache.get(o);
+    if (j === undefined) {
+      j = json(o);
+      this.jsonCache.set(o, j);
+    }
+    return j;
+  }
+
+  private spanArgs(s: SpanIn, args: unknown[]): void {
     const service = s.resource['service.name'];
-    const info = this.st.insertSpan.run(
+    args.push(
       s.traceId,
       s.spanId,
       s.parentSpanId,
@@ -532,10 +574,9 @@ export class Store implements SeriesSource {
             })),
           ),
       s.links.length === 0 ? '[]' : json(s.links),
-      json(s.resource),
-      json(s.scope),
+      this.cachedJson(s.resource),
+      this.cachedJson(s.scope),
     );
-    return info.changes > 0;
   }
 
   private insertLog(l: LogIn): number {
@@ -552,8 +593,8 @@ export class Store implements SeriesSource {
       // Bodies are stored as JSON so a structured body comes back as it went in.
       json(l.body ?? null),
       attrs,
-      json(l.resource),
-      json(l.scope),
+      this.cachedJson(l.resource),
+      this.cachedJson(l.scope),
       typeof service === 'string' ? service : '',
       typeof eventType === 'string' ? eventType : '',
       l.eventName,
