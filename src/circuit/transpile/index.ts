@@ -8,8 +8,8 @@ import { couplingGraph, type ErrorScores, initialLayout } from './layout.js';
 import { sabreRoute } from './sabre.js';
 import { lowerInstruction, TranspileError } from './synth.js';
 
-export { bestRegion, couplingGraph, initialLayout } from './layout.js';
-export type { CouplingGraph, ErrorScores } from './layout.js';
+export { bestRegion, candidateRegions, couplingGraph, initialLayout } from './layout.js';
+export type { CouplingGraph, ErrorScores, Region } from './layout.js';
 export { sabreRoute } from './sabre.js';
 export type { RoutingResult } from './sabre.js';
 export { TranspileError, wrapAngle, zsxSequence, zyz } from './synth.js';

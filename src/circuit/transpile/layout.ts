@@ -68,22 +68,28 @@ function edgeKey(a: number, b: number): string {
   return a < b ? `${a}_${b}` : `${b}_${a}`;
 }
 
+/** A connected set of physical qubits and its error cost (qubit scores plus the edges that grew it). */
+export interface Region {
+  readonly qubits: readonly number[];
+  readonly cost: number;
+}
+
 /**
- * Picks a connected set of `size` physical qubits of lowest total error: grown greedily from every start
- * qubit (always adding the neighbour whose qubit error plus cheapest connecting edge is lowest), best total kept.
+ * Connected sets of `size` physical qubits, lowest error first: one grown greedily from every start qubit
+ * (always adding the neighbour whose qubit error plus cheapest connecting edge is lowest), duplicates removed.
  */
-export function bestRegion(size: number, graph: CouplingGraph, scores: ErrorScores): number[] {
+export function candidateRegions(size: number, graph: CouplingGraph, scores: ErrorScores): Region[] {
   const n = graph.numQubits;
   const qErr = (q: number) => scores.qubitError?.[q] ?? 0;
   const eErr = (a: number, b: number) => scores.edgeError?.get(edgeKey(a, b)) ?? 0;
   if (graph.allToAll) {
-    return Array.from({ length: n }, (_, q) => q)
+    const qubits = Array.from({ length: n }, (_, q) => q)
       .sort((a, b) => qErr(a) - qErr(b) || a - b)
       .slice(0, size)
       .sort((a, b) => a - b);
+    return [{ qubits, cost: qubits.reduce((c, q) => c + qErr(q), 0) }];
   }
-  let best: number[] | undefined;
-  let bestCost = Number.POSITIVE_INFINITY;
+  const seen = new Map<string, Region>();
   const inSet = new Uint8Array(n);
   for (let start = 0; start < n; start++) {
     inSet.fill(0);
@@ -107,22 +113,56 @@ export function bestRegion(size: number, graph: CouplingGraph, scores: ErrorScor
       inSet[pick] = 1;
       cost += pickCost;
     }
-    if (set.length === size && cost < bestCost) {
-      bestCost = cost;
-      best = set;
-    }
+    if (set.length !== size) continue;
+    const key = [...set].sort((a, b) => a - b).join(',');
+    const prev = seen.get(key);
+    if (!prev || cost < prev.cost) seen.set(key, { qubits: set, cost });
   }
-  if (!best)
+  if (seen.size === 0)
     throw new TranspileError(
       'too_many_qubits',
       `the circuit needs ${size} connected qubits; the device has no connected set that large`,
     );
-  return best;
+  return [...seen.values()].sort((a, b) => a.cost - b.cost);
+}
+
+/** The lowest-error connected set of `size` physical qubits (see candidateRegions). */
+export function bestRegion(size: number, graph: CouplingGraph, scores: ErrorScores): number[] {
+  return [...candidateRegions(size, graph, scores)[0].qubits];
+}
+
+/** Regions whose placement and expected SWAP cost initialLayout compares. */
+const REGIONS_COMPARED = 8;
+
+/** Hop distances inside `region` only (routing confined to it), -1 between unconnected qubits. */
+function regionDistances(region: readonly number[], graph: CouplingGraph): Int32Array {
+  const n = graph.numQubits;
+  if (graph.allToAll) return graph.dist;
+  const inside = new Uint8Array(n);
+  for (const q of region) inside[q] = 1;
+  const dist = new Int32Array(n * n).fill(-1);
+  for (const s of region) {
+    const row = s * n;
+    dist[row + s] = 0;
+    const queue = [s];
+    for (let h = 0; h < queue.length; h++) {
+      const u = queue[h];
+      for (const v of graph.adjacency[u])
+        if (inside[v] && dist[row + v] < 0) {
+          dist[row + v] = dist[row + u] + 1;
+          queue.push(v);
+        }
+    }
+  }
+  return dist;
 }
 
 /**
- * Initial layout (logical -> physical): the best region, then logical qubits placed in order of interaction,
- * each on the free region qubit closest (weighted by gate count) to its already placed partners.
+ * Initial layout (logical -> physical). The lowest-error connected regions are each filled by placing logical
+ * qubits in order of interaction, each on the free region qubit closest (weighted by gate count) to its placed
+ * partners, then improved by pairwise exchanges. The region kept minimizes its error cost plus the SWAPs the
+ * placement still needs, Σ gates·(hops − 1), each SWAP charged as three two-qubit gates of the region's mean
+ * edge error: a slightly worse qubit that saves a SWAP wins.
  * @param interactions two-qubit gate pairs of the circuit, logical indices.
  */
 export function initialLayout(
@@ -137,7 +177,6 @@ export function initialLayout(
       `the circuit has ${numLogical} qubits; the device has ${graph.numQubits}`,
     );
   if (numLogical === 0) return [];
-  const region = bestRegion(numLogical, graph, scores);
   const weight = new Map<string, number>();
   const degree = new Float64Array(numLogical);
   const partners: number[][] = Array.from({ length: numLogical }, () => []);
@@ -151,10 +190,52 @@ export function initialLayout(
     degree[a]++;
     degree[b]++;
   }
+  const pairs = [...weight.entries()].map(([k, w]) => {
+    const [a, b] = k.split('_').map(Number);
+    return [a, b, w] as const;
+  });
   const n = graph.numQubits;
+  const qErr = (q: number) => scores.qubitError?.[q] ?? 0;
+  let best: number[] | undefined;
+  let bestTotal = Number.POSITIVE_INFINITY;
+  for (const region of candidateRegions(numLogical, graph, scores).slice(0, REGIONS_COMPARED)) {
+    const dist = regionDistances(region.qubits, graph);
+    const layout = place(numLogical, region.qubits, dist, n, graph, weight, partners, degree, qErr);
+    improveBySwaps(layout, pairs, dist, n);
+    let hops = 0;
+    for (const [a, b, w] of pairs) hops += w * (dist[layout[a] * n + layout[b]] - 1);
+    let edgeSum = 0;
+    let edges = 0;
+    for (const u of region.qubits)
+      for (const v of graph.adjacency[u])
+        if (u < v && region.qubits.includes(v)) {
+          edgeSum += scores.edgeError?.get(edgeKey(u, v)) ?? 0;
+          edges++;
+        }
+    // Without scores a SWAP still costs something, so fewer SWAPs break the tie.
+    const swapCost = 3 * Math.max(edges > 0 ? edgeSum / edges : 0, 1e-3);
+    const total = region.cost + hops * swapCost;
+    if (total < bestTotal - 1e-15) {
+      bestTotal = total;
+      best = layout;
+    }
+  }
+  return best!;
+}
+
+function place(
+  numLogical: number,
+  region: readonly number[],
+  dist: Int32Array,
+  n: number,
+  graph: CouplingGraph,
+  weight: ReadonlyMap<string, number>,
+  partners: readonly (readonly number[])[],
+  degree: Float64Array,
+  qErr: (q: number) => number,
+): number[] {
   const layout = new Array<number>(numLogical).fill(-1);
   const used = new Set<number>();
-  const qErr = (q: number) => scores.qubitError?.[q] ?? 0;
   const regionDegree = (p: number) => graph.adjacency[p].filter((v) => region.includes(v)).length;
   for (let placed = 0; placed < numLogical; placed++) {
     // Next logical: most gates with placed qubits, then highest degree, then lowest index.
@@ -175,7 +256,7 @@ export function initialLayout(
       if (used.has(p)) continue;
       let cost = 0;
       for (const m of partners[next])
-        if (layout[m] >= 0) cost += (weight.get(edgeKey(next, m)) ?? 0) * graph.dist[p * n + layout[m]];
+        if (layout[m] >= 0) cost += (weight.get(edgeKey(next, m)) ?? 0) * dist[p * n + layout[m]];
       // The first qubit goes where the region is densest; ties go to the better qubit.
       const tie = placed === 0 ? -regionDegree(p) : 0;
       const key = cost * 1e6 + tie * 1e3 + qErr(p);
@@ -187,24 +268,23 @@ export function initialLayout(
     layout[next] = pick;
     used.add(pick);
   }
-  improveBySwaps(layout, weight, graph);
   return layout;
 }
 
 /**
- * Hill-climbs the greedy placement: exchanges the physical qubits of two logical qubits while that lowers
- * Σ gates·(hops − 1). Greedy growth from the middle of a chain can strand its end;
- * this pass straightens it. Bounded: at most numLogical passes.
+ * Hill-climbs a placement: exchanges the physical qubits of two logical qubits while that lowers
+ * Σ gates·(hops − 1). Greedy growth from the middle of a chain can strand its end; this pass straightens it.
+ * Bounded: at most numLogical passes.
  */
-function improveBySwaps(layout: number[], weight: ReadonlyMap<string, number>, graph: CouplingGraph): void {
-  const n = graph.numQubits;
-  const pairs = [...weight.entries()].map(([k, w]) => {
-    const [a, b] = k.split('_').map(Number);
-    return [a, b, w] as const;
-  });
+function improveBySwaps(
+  layout: number[],
+  pairs: ReadonlyArray<readonly [number, number, number]>,
+  dist: Int32Array,
+  n: number,
+): void {
   const cost = () => {
     let c = 0;
-    for (const [a, b, w] of pairs) c += w * (graph.dist[layout[a] * n + layout[b]] - 1);
+    for (const [a, b, w] of pairs) c += w * (dist[layout[a] * n + layout[b]] - 1);
     return c;
   };
   let current = cost();

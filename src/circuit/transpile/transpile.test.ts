@@ -326,6 +326,41 @@ describe('transpile', () => {
     expect(layout[1]).toBe(3);
   });
 
+  it('takes a slightly worse qubit when that saves a SWAP', () => {
+    // Star 0-{1,2,3} plus 3-4: the best four qubits form a star, where a 4-chain needs a SWAP; 1-0-3-4 is a path.
+    const map = both([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [3, 4],
+    ]);
+    const edgeError = new Map(['0_1', '0_2', '0_3', '3_4'].map((k) => [k, 0.01]));
+    const qubitError = [0.01, 0.01, 0.01, 0.01, 0.02];
+    const chain = new Circuit(4).h(0).cx(0, 1).cx(1, 2).cx(2, 3);
+    const r = transpile(chain, {
+      numQubits: 5,
+      basisGates: BASES.cx,
+      couplingMap: map,
+      qubitError,
+      edgeError,
+    });
+    expect([...r.initialLayout].sort()).toEqual([0, 1, 3, 4]);
+    expect(r.swapCount).toBe(0);
+    // Were a SWAP cheap, the best qubits would win.
+    const cheap = new Map([...edgeError.keys()].map((k) => [k, 0]));
+    const layout = initialLayout(
+      4,
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+      ],
+      couplingGraph(5, map),
+      { qubitError, edgeError: cheap },
+    );
+    expect([...layout].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('needs no SWAP when the circuit fits the coupling, and reports depth and two-qubit count', () => {
     const ghz = new Circuit(3).h(0).cx(0, 1).cx(1, 2);
     const r = transpile(ghz, {
