@@ -84,17 +84,24 @@ const cases: Array<[string, string | Circuit, Expected]> = [
   ],
   // an opaque gate still counts
   ['opaque gate', `${H2}opaque o a;\nqreg q[1];\no q[0];`, { depth: 1, size: 1, ops: { o: 1 } }],
-  // QASM 3 global phase is not an operation; ctrl @ gphase is (on its control)
+  // QASM 3 global phase is not an operation; ctrl @ gphase is: a phase gate p on its control
   [
     'gphase',
     `${H3}qubit[1] q;\ngphase(0.5);\nctrl @ gphase(0.5) q[0];`,
-    { depth: 1, size: 1, ops: { gphase: 1 } },
+    { depth: 1, size: 1, ops: { p: 1 } },
   ],
-  // a modified gate counts under its base name, with all its qubits
+  // a modified gate counts as the built-in it equals, with all its qubits; otherwise spelled out.
+  // ccx(0,1,2) L1; cp(0,1) L2; ctrl(2)@h(0,1,2) L3; tdg(2) L4
   [
     'ctrl modifier',
-    `${H3}qubit[3] q;\nctrl(2) @ x q[0], q[1], q[2];`,
-    { depth: 1, size: 1, ops: { x: 1 }, twoQ: 1, arity: { 3: 1 } },
+    `${H3}qubit[3] q;\nctrl(2) @ x q[0], q[1], q[2];\nctrl @ p(0.1) q[0], q[1];\nctrl(2) @ h q[0], q[1], q[2];\ninv @ t q[2];`,
+    {
+      depth: 4,
+      size: 4,
+      ops: { 'ctrl(2) @ h': 1, ccx: 1, cp: 1, tdg: 1 },
+      twoQ: 3,
+      arity: { 1: 1, 2: 1, 3: 2 },
+    },
   ],
   // broadcast h over 5 qubits: 5 ops in one layer
   ['broadcast', `${H2}qreg q[5];\nh q;`, { depth: 1, size: 5 }],

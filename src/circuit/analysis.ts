@@ -1,4 +1,5 @@
 // Circuit metrics with Qiskit's definitions and the six SupermarQ features, in one pass over typed arrays.
+import { operationName } from './flatten.js';
 import type { Circuit, Instruction } from './ir.js';
 
 /** The six SupermarQ application features (Tomesh et al. 2022), each in [0, 1]. */
@@ -27,7 +28,10 @@ export interface CircuitAnalysis {
   readonly depth: number;
   /** Operations, barriers excluded (Qiskit's `size()`). */
   readonly size: number;
-  /** Operations by name, barriers included (Qiskit's `count_ops()`). */
+  /**
+   * Operations by name, barriers included (Qiskit's `count_ops()`). A QASM 3 modified gate counts as the built-in it
+   * equals (`ctrl @ x` as cx), else under its spelled-out name (`ctrl(2) @ h`).
+   */
   readonly countOps: Record<string, number>;
   /** Operations on two or more qubits, barriers excluded (Qiskit's `num_nonlocal_gates()`). */
   readonly twoQubitGates: number;
@@ -75,7 +79,7 @@ export function analyze(circuit: Circuit): CircuitAnalysis {
 
   for (let i = 0; i < insts.length; i++) {
     const inst = insts[i];
-    const name = inst.name;
+    const name = inst.modifiers === undefined ? inst.name : operationName(circuit, inst);
     if (isGlobalPhase(inst)) continue;
     if (name !== lastName) {
       let box = counts.get(name);

@@ -114,6 +114,39 @@ export function instructionMatrix(
   return f.modifiedMatrix(inst.name, params, inst.modifiers ?? [], 0);
 }
 
+/**
+ * The name an instruction is counted under: its own, or for a modified gate the built-in it equals
+ * (`ctrl @ x` is cx, `ctrl(2) @ x` ccx, `inv @ s` sdg, `ctrl @ p` cp), else the modifiers spelled out (`ctrl(2) @ h`).
+ */
+export function operationName(circuit: Circuit, inst: Instruction): string {
+  const mods = inst.modifiers;
+  if (!mods || mods.length === 0) return inst.name;
+  try {
+    const evaluated = mods.map((m) =>
+      m.kind === 'pow' ? { kind: 'pow' as const, exponent: evalExpr(m.exponent) } : m,
+    );
+    const params = inst.params.map(() => 0.5);
+    const steps = new Flattener(circuit, []).resolveModified(
+      inst.name,
+      params,
+      evaluated,
+      inst.qubits.length,
+    );
+    if (steps && steps.length === 1) return steps[0].name;
+  } catch {
+    // a symbolic pow exponent: fall through to the spelled-out name
+  }
+  return `${mods
+    .map((m) =>
+      m.kind === 'inv'
+        ? 'inv @ '
+        : m.kind === 'pow'
+          ? 'pow @ '
+          : `${m.negated ? 'negctrl' : 'ctrl'}${m.count > 1 ? `(${m.count})` : ''} @ `,
+    )
+    .join('')}${inst.name}`;
+}
+
 class Flattener {
   constructor(
     private readonly circuit: Circuit,
@@ -196,7 +229,7 @@ class Flattener {
   }
 
   /** A modified built-in gate as a sequence of built-ins, or null when there is none. */
-  private resolveModified(
+  resolveModified(
     name: string,
     params: number[],
     modifiers: readonly Modifier[],

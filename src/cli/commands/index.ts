@@ -1,11 +1,13 @@
 // Registers every `qobs` subcommand. Each command lives in its own file and exports `register`.
 import type { Command } from 'commander';
 import { register as registerAlerts } from './alerts.js';
+import { register as registerAnalyze } from './analyze.js';
 import { register as registerExportAlerts } from './export-alerts.js';
 import { register as registerImport } from './import.js';
 import { register as registerQuery } from './query.js';
 import { register as registerRun } from './run.js';
 import { register as registerSimulate } from './simulate.js';
+import { register as registerStart } from './start.js';
 import { register as registerUp } from './up.js';
 
 type Register = (program: Command) => void;
@@ -18,6 +20,8 @@ registrations.push(registerQuery);
 registrations.push(registerImport);
 registrations.push(registerSimulate);
 registrations.push(registerUp);
+registrations.push(registerAnalyze);
+registrations.push(registerStart);
 
 export function registerAll(program: Command): void {
   for (const r of registrations) r(program);
