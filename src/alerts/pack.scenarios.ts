@@ -208,6 +208,7 @@ export function runScenario<T extends AppendTarget>(
   pack: RuleFile,
   source: T,
   makeEngine: (source: T) => { instantQuery(expr: string, timeMs: number): unknown },
+  opts: { allRules?: boolean } = {},
 ): ScenarioResult {
   for (const s of scenario.series) {
     const labels = parseSeriesLabels(s.series);
@@ -217,12 +218,14 @@ export function runScenario<T extends AppendTarget>(
   }
   const recorded: RuleSample[] = [];
   // Only the scenario's rule runs: no rule of the pack reads another's output, so the others cannot change it.
-  const groups = pack.groups
-    .map((g) => ({
-      ...g,
-      rules: g.rules.filter((r) => (r.kind === 'alerting' ? r.alert : r.record) === scenario.name),
-    }))
-    .filter((g) => g.rules.length > 0);
+  const groups = opts.allRules
+    ? [...pack.groups]
+    : pack.groups
+        .map((g) => ({
+          ...g,
+          rules: g.rules.filter((r) => (r.kind === 'alerting' ? r.alert : r.record) === scenario.name),
+        }))
+        .filter((g) => g.rules.length > 0);
   const evaluator = new RuleEvaluator({
     engine: makeEngine(source),
     groups,
