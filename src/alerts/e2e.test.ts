@@ -1,0 +1,106 @@
+// End to end in real time: a device goes offline, the workbench's alerting plugin evaluates the rule, routes the
+// alert and Slack hears about it once, with the runbook link; and once more when the device is back.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { expect, it } from 'vitest';
+import { MemorySeriesSource } from '../promql/index.js';
+import { FakeHttpServer } from './notifiers/conformance.case.js';
+import { alertsPlugin } from './plugin.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('notifies Slack once when a device goes offline and once when it is back', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qobs-e2e-'));
+  const messages: { text: string; body: string }[] = [];
+  const slack = new FakeHttpServer((_req, body, res) => {
+    messages.push({ text: (JSON.parse(body) as { text: string }).text, body });
+    res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
+  });
+  await slack.listen();
+  writeFileSync(
+    path.join(dir, 'rules.yml'),
+    `groups:
+  - name: fast
+    interval: 1s
+    rules:
+      - alert: QuantumDeviceOffline
+        expr: quantum_device_status == 0
+        for: 1s
+        labels: { severity: critical }
+        annotations:
+          summary: 'Device {{ $labels.provider }}.{{ $labels.device }} is offline'
+          value: '{{ $value }}'
+          runbook_url: '{{ $externalURL }}/docs/alerts.md#quantumdeviceoffline'
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'alertmanager.yml'),
+    `route: { receiver: ops, group_by: [alertname, device], group_wait: 0s, group_interval: 1s }
+receivers:
+  - name: ops
+    slack_configs: [{ api_url: 'http://127.0.0.1:${slack.port}/services/T/B/X', channel: '#quantum-ops', send_resolved: true }]
+`,
+  );
+  const src = new MemorySeriesSource();
+  const db = new Database(path.join(dir, 'qobs.db'));
+  const tasks: (() => void | Promise<void>)[] = [];
+  const plugin = alertsPlugin({
+    ruleFiles: [path.join(dir, 'rules.yml')],
+    routerConfigFile: path.join(dir, 'alertmanager.yml'),
+    externalURL: 'http://127.0.0.1:8000',
+    tickMs: 100,
+  });
+  plugin.setup({
+    app: Fastify(),
+    url: 'http://127.0.0.1:8000',
+    store: Object.assign(src, {
+      db,
+      ingest: (b: { samples: { labels: Record<string, string>; t: number; v: number }[] }) => {
+        for (const s of b.samples) src.append(s.labels, s.t, s.v);
+      },
+    }),
+    addTask: (f: () => void | Promise<void>) => tasks.push(f),
+  });
+  const status = (v: number) =>
+    src.append({ __name__: 'quantum_device_status', provider: 'ibm', device: 'ibm_torino' }, Date.now(), v);
+  try {
+    for (let i = 0; i < 5; i++) {
+      status(1);
+      await sleep(200);
+    }
+    // Offline for 3.5 s: pending at the first evaluation that sees it, firing a second later.
+    for (let i = 0; i < 18 && messages.length === 0; i++) {
+      status(0);
+      await sleep(200);
+    }
+    for (let i = 0; i < 8; i++) {
+      status(0);
+      await sleep(200);
+    }
+    expect(messages.map((m) => m.text)).toEqual([
+      '[FIRING:1] QuantumDeviceOffline: Device ibm.ibm_torino is offline',
+    ]);
+    expect(messages[0].body).toContain('<http://127.0.0.1:8000/docs/alerts.md#quantumdeviceoffline|Runbook>');
+    // Back online: one resolution.
+    for (let i = 0; i < 25 && messages.length < 2; i++) {
+      status(1);
+      await sleep(200);
+    }
+    for (let i = 0; i < 5; i++) {
+      status(1);
+      await sleep(200);
+    }
+    expect(messages.map((m) => m.text)).toEqual([
+      '[FIRING:1] QuantumDeviceOffline: Device ibm.ibm_torino is offline',
+      '[RESOLVED] QuantumDeviceOffline: Device ibm.ibm_torino is offline',
+    ]);
+  } finally {
+    for (const t of tasks) await t();
+    db.close();
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
