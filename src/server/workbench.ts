@@ -7,7 +7,7 @@ import { QobsError } from '../errors.js';
 import type { OtlpStats, Signal, TextRegistry } from '../ingest/index.js';
 import { handlePush, ingestOtlp, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
 import { Store } from '../store/index.js';
-import { mountApi, type QueryHandlers } from './api.js';
+import { mountApi } from './api.js';
 import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } from './self-metrics.js';
 
 /** A module that adds routes or background work to the workbench (dashboard, alerts, device monitor, cost). */
@@ -22,8 +22,6 @@ export interface WorkbenchOptions {
   plugins?: WorkbenchPlugin[];
   /** In-process registries to scrape (the Observer's prom-client registry), by job. */
   registries?: Array<{ job: string; registry: TextRegistry; intervalMs?: number }>;
-  /** PromQL handlers to mount; by default the workbench loads them from the promql module when present. */
-  query?: QueryHandlers;
   /** Called with lines worth telling the operator (the generated token). */
   log?: (line: string) => void;
 }
@@ -219,7 +217,7 @@ export async function startWorkbench(
   app.put('/metrics/job/*', push);
   app.post('/metrics/job/*', push);
   app.delete('/metrics/job/*', push);
-  await mountApi(app, store, options.query);
+  await mountApi(app, store);
 
   const scraper = new Scraper(
     store,
