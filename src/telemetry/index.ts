@@ -16,6 +16,8 @@ export type { LogLevel, LogsOptions } from './logs.js';
 export { CONTENT_TYPE, METRIC, prometheusText, QuantumMetrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { calibrationErrorRates, Observer } from './observer.js';
+export { otlpLogStream } from './otlp-logs.js';
+export type { OtlpLogStreamOptions } from './otlp-logs.js';
 export type {
   AlgorithmMeta,
   AlgorithmScope,

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Circuit } from '../circuit/index.js';
 import { getDevice } from '../devices/index.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { logLineSchema } from './log-schema.js';
 import { Observer } from './observer.js';
+import { otlpLogStream } from './otlp-logs.js';
 import { startMetricsServer } from './server.js';
 import { LineSink, ScriptedDevice } from './testing.test-helpers.js';
 
@@ -142,5 +145,40 @@ describe('Observer.run on the real local devices', () => {
     expect(text).toContain(
       `quantum_circuit_estimated_success_probability{provider="local",device="fake_toronto",circuit_type="bell"} ${r.fidelity!.value}`,
     );
+  });
+});
+
+describe('OTLP logs', () => {
+  it('logs: { destination: "otlp" } turns each line into a log record with severity, attributes and trace context', async () => {
+    // Kept here rather than in InMemoryLogRecordExporter, which forgets its records on shutdown.
+    const records: ReadableLogRecord[] = [];
+    const exporter: LogRecordExporter = {
+      export: (batch, done) => {
+        records.push(...batch);
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    };
+    const spans = new InMemorySpanExporter();
+    const observer = new Observer({
+      serviceName: 'otlp-logs',
+      logs: { destination: 'otlp' },
+      traces: { exporter: spans, processor: 'simple', registerGlobal: false },
+      otlpLogStream: () => otlpLogStream({ serviceName: 'otlp-logs', exporter }),
+    });
+    const dev = new ScriptedDevice('fake_o', [{ queueSeconds: 1, executionSeconds: 2 }]);
+    const r = await observer.run(dev, bell(), { shots: 10 });
+    observer.hardwareEvent('local', 'fake_o', 'note', { password: 'hunter2hunter2' });
+    await observer.shutdown();
+    const exec = records.find((r) => r.attributes.event_type === 'quantum_circuit_execution');
+    expect(exec?.severityText).toBe('info');
+    expect(exec?.body).toBe('circuit bell success on local.fake_o');
+    expect(exec?.attributes).toMatchObject({ provider: 'local', device: 'fake_o', service: 'otlp-logs' });
+    expect((exec?.attributes.execution_details as Record<string, unknown>).execution_time_seconds).toBe(2);
+    expect(r.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(exec?.spanContext?.traceId).toBe(r.traceId);
+    expect(exec?.resource.attributes['service.name']).toBe('otlp-logs');
+    expect(JSON.stringify(records.map((r) => r.attributes))).not.toContain('hunter2hunter2');
+    expect(records.some((r) => r.attributes.event_type === 'quantum_security_event')).toBe(true);
   });
 });

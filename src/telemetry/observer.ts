@@ -18,6 +18,7 @@ import { QobsConfigError } from '../errors.js';
 import { type CircuitInfo, circuitInfo } from './analysis.js';
 import { type LogLevel, type LogsOptions, QuantumLogger } from './logs.js';
 import { type MetricsOptions, QuantumMetrics } from './metrics.js';
+import { otlpLogStream } from './otlp-logs.js';
 import { type Finding, redactText } from './redact.js';
 import { ATTR, EXECUTION_STATUS, type ExecutionStatus, type FidelityMethod, SPAN } from './semconv.js';
 import { createTracing, type Tracing, type TracesOptions } from './traces.js';
@@ -290,7 +291,13 @@ export class Observer {
                 }),
               onDrop: (reason) => this.drop('logs', reason),
             },
-            options.otlpLogStream,
+            options.otlpLogStream ??
+              (() =>
+                otlpLogStream({
+                  serviceName: options.serviceName,
+                  serviceVersion: version,
+                  onDrop: (reason) => this.drop('logs', reason),
+                })),
           );
     const t = options.traces ?? endpointConfigured();
     this.tracing =
