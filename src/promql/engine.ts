@@ -105,16 +105,28 @@ function keyOf(labels: Labels): string {
   return k;
 }
 
-const withoutNameCache = new WeakMap<object, Labels>();
+const withoutNameCache = {
+  prometheus2: new WeakMap<object, Labels>(),
+  prometheus3: new WeakMap<object, Labels>(),
+};
 
-/** The label set without `__name__`; the same object for the same input, so later keying stays cheap. */
-function withoutName(labels: Labels): Labels {
-  if (!('__name__' in labels)) return labels;
-  let out = withoutNameCache.get(labels);
+/**
+ * The label set without `__name__` (and, in Prometheus 3 mode, without the `__type__` and `__unit__` labels
+ * that go with the name); the same object for the same input, so later keying stays cheap.
+ */
+function withoutName(labels: Labels, mode: Mode): Labels {
+  if (!('__name__' in labels) && (mode === 'prometheus2' || !('__type__' in labels || '__unit__' in labels)))
+    return labels;
+  const cache = withoutNameCache[mode];
+  let out = cache.get(labels);
   if (!out) {
-    const { __name__: _, ...rest } = labels;
+    const { __name__: _n, ...rest } = labels as Record<string, string>;
+    if (mode === 'prometheus3') {
+      delete rest.__type__;
+      delete rest.__unit__;
+    }
     out = rest;
-    withoutNameCache.set(labels, out);
+    cache.set(labels, out);
   }
   return out;
 }
@@ -127,10 +139,11 @@ function keyOn(labels: Labels, names: readonly string[]): string {
 }
 
 /** Key of all labels except the listed ones and the metric name (ignoring / without). */
-function keyWithout(labels: Labels, names: ReadonlySet<string>): string {
+function keyWithout(labels: Labels, names: ReadonlySet<string>, typeAndUnit = false): string {
   let k = '';
   for (const n of Object.keys(labels).sort()) {
     if (n === '__name__' || names.has(n)) continue;
+    if (typeAndUnit && (n === '__type__' || n === '__unit__')) continue;
     k += `${n}\u0000${labels[n]}\u0001`;
   }
   return k;
@@ -262,7 +275,7 @@ class Evaluator {
           return this.checkDuplicates({
             kind: 'vector',
             steps: v.steps.map((vec) =>
-              vec.map((s) => ({ labels: withoutName(s.labels), value: -s.value, ts: s.ts })),
+              vec.map((s) => ({ labels: withoutName(s.labels, this.mode), value: -s.value, ts: s.ts })),
             ),
           });
         }
@@ -478,7 +491,7 @@ class Evaluator {
       for (const s of vec) {
         const v = f(s.value, s, i);
         if (v !== undefined)
-          r.push({ labels: dropName ? withoutName(s.labels) : s.labels, value: v, ts: s.ts });
+          r.push({ labels: dropName ? withoutName(s.labels, this.mode) : s.labels, value: v, ts: s.ts });
       }
       return r;
     });
@@ -655,7 +668,7 @@ class Evaluator {
       }
     }
     for (const s of series) {
-      const labels = keepName ? s.labels : withoutName(s.labels);
+      const labels = keepName ? s.labels : withoutName(s.labels, this.mode);
       const { ts, vs } = s;
       for (let i = 0; i < ctx.n; i++) {
         const t = windowEnd(i);
@@ -1092,7 +1105,8 @@ class Evaluator {
       ? (lb: Labels) => keyOn(lb, [...matching.labels].sort())
       : (() => {
           const ign = new Set(matching.labels);
-          return (lb: Labels) => keyWithout(lb, ign);
+          const typeAndUnit = this.mode === 'prometheus3';
+          return (lb: Labels) => keyWithout(lb, ign, typeAndUnit);
         })();
     const steps: Vector[] = [];
     for (let i = 0; i < ctx.n; i++) {
@@ -1145,7 +1159,7 @@ class Evaluator {
           value = keep ? 1 : 0;
           keep = true;
         }
-        if (keep) r.push({ labels: dropName ? withoutName(s.labels) : s.labels, value, ts: s.ts });
+        if (keep) r.push({ labels: dropName ? withoutName(s.labels, this.mode) : s.labels, value, ts: s.ts });
       }
       return r;
     });
@@ -1205,7 +1219,7 @@ class Evaluator {
         matchedSigs.set(k, true);
       }
       if (!keep) continue;
-      const metric = resultMetric(ls.labels, rs.labels, dropName, matching);
+      const metric = resultMetric(ls.labels, rs.labels, dropName, matching, this.mode);
       if (matching.card !== 'one-to-one') {
         const mk = keyOf(metric);
         if (outKeys.has(mk))
@@ -1226,6 +1240,7 @@ function resultMetric(
   rhs: Labels,
   dropName: boolean,
   m: NonNullable<Binary['matching']>,
+  mode: Mode,
 ): Labels {
   const out: Record<string, string> = {};
   if (m.card === 'one-to-one') {
@@ -1234,11 +1249,23 @@ function resultMetric(
     } else {
       const ign = new Set(m.labels);
       for (const n of Object.keys(lhs)) if (!ign.has(n)) out[n] = lhs[n];
-      if (dropName) delete out.__name__;
+      if (dropName) {
+        delete out.__name__;
+        if (mode === 'prometheus3') {
+          delete out.__type__;
+          delete out.__unit__;
+        }
+      }
     }
   } else {
     Object.assign(out, lhs);
-    if (dropName) delete out.__name__;
+    if (dropName) {
+      delete out.__name__;
+      if (mode === 'prometheus3') {
+        delete out.__type__;
+        delete out.__unit__;
+      }
+    }
   }
   for (const n of m.include) {
     const v = rhs[n];

@@ -559,7 +559,7 @@ function describeToken(q: string, at: number): string {
 }
 
 /** Functions of recent Prometheus versions that lezer-promql does not parse yet: reported as unsupported. */
-const PROMETHEUS_ONLY_FUNCTIONS = new Set(['min_of', 'max_of']);
+const PROMETHEUS_ONLY_FUNCTIONS = new Set(['min_of', 'max_of', 'step', 'range']);
 
 /** The first syntax error of a lezer tree as a PromqlError, or undefined. */
 function syntaxError(q: string, top: SyntaxNode): PromqlError | undefined {
@@ -577,7 +577,11 @@ function syntaxError(q: string, top: SyntaxNode): PromqlError | undefined {
   while (at < q.length && /\s/.test(q[at])) at++;
   const prev = q.slice(0, err.from);
   const fn = /([a-zA-Z_:][a-zA-Z0-9_:]*)\s*$/.exec(prev);
-  if (q[at] === '(' && fn && PROMETHEUS_ONLY_FUNCTIONS.has(fn[1])) throw unsupported(`function ${fn[1]}()`);
+  const here = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*\(/.exec(q.slice(at));
+  if (here && PROMETHEUS_ONLY_FUNCTIONS.has(here[1].toLowerCase()))
+    throw unsupported(`function ${here[1]}()`);
+  if (q[at] === '(' && fn && PROMETHEUS_ONLY_FUNCTIONS.has(fn[1].toLowerCase()))
+    throw unsupported(`function ${fn[1]}()`);
   if (q[at] === '(' && fn && !FUNCTIONS[fn[1]] && !AGGREGATIONS.has(fn[1])) {
     return parseError(q, fn.index, fn.index + fn[1].length, `unknown function with name "${fn[1]}"`);
   }
