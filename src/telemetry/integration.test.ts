@@ -158,6 +158,7 @@ describe('OTLP logs', () => {
         done({ code: 0 });
       },
       shutdown: async () => {},
+      forceFlush: async () => {},
     };
     const spans = new InMemorySpanExporter();
     const observer = new Observer({
@@ -170,14 +171,15 @@ describe('OTLP logs', () => {
     const r = await observer.run(dev, bell(), { shots: 10 });
     observer.hardwareEvent('local', 'fake_o', 'note', { password: 'hunter2hunter2' });
     await observer.shutdown();
-    const exec = records.find((r) => r.attributes.event_type === 'quantum_circuit_execution');
-    expect(exec?.severityText).toBe('info');
-    expect(exec?.body).toBe('circuit bell success on local.fake_o');
-    expect(exec?.attributes).toMatchObject({ provider: 'local', device: 'fake_o', service: 'otlp-logs' });
-    expect((exec?.attributes.execution_details as Record<string, unknown>).execution_time_seconds).toBe(2);
+    const exec = records.find((x) => x.attributes.event_type === 'quantum_circuit_execution');
+    if (!exec) throw new Error('no quantum_circuit_execution record');
+    expect(exec.severityText).toBe('info');
+    expect(exec.body).toBe('circuit bell success on local.fake_o');
+    expect(exec.attributes).toMatchObject({ provider: 'local', device: 'fake_o', service: 'otlp-logs' });
+    expect((exec.attributes.execution_details as Record<string, unknown>).execution_time_seconds).toBe(2);
     expect(r.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(exec?.spanContext?.traceId).toBe(r.traceId);
-    expect(exec?.resource.attributes['service.name']).toBe('otlp-logs');
+    expect(exec.spanContext?.traceId).toBe(r.traceId);
+    expect(exec.resource.attributes['service.name']).toBe('otlp-logs');
     expect(JSON.stringify(records.map((r) => r.attributes))).not.toContain('hunter2hunter2');
     expect(records.some((r) => r.attributes.event_type === 'quantum_security_event')).toBe(true);
   });
