@@ -134,6 +134,18 @@ describe('local job queue', () => {
     await Promise.all([first.wait(), second.wait()]);
   });
 
+  it('cancels a running noisy job between chunks of shots', async () => {
+    const dev = createLocalDevice('local.fake_belem', { shotsPerChunk: 16 });
+    const job = await dev.submit(ghz(3), { shots: 8000, seed: 1 });
+    while (job.record().status === 'queued') await new Promise((r) => setImmediate(r));
+    await job.cancel();
+    const rec = await job.wait();
+    expect(rec.status).toBe('cancelled');
+    expect(rec.startedAt).toBeInstanceOf(Date);
+    expect(rec.counts).toBeUndefined();
+    expect(dev.stats()).toMatchObject({ cancelled: 1, completed: 0, running: 0 });
+  });
+
   it('cancels a queued job', async () => {
     const dev = createLocalDevice('local.statevector');
     const c = new Circuit(1).h(0).measureAll();

@@ -243,14 +243,16 @@ export class LocalDevice implements Device {
     while (this.running < this.maxConcurrent && this.queue.length > 0) {
       const job = this.queue.shift()!;
       this.running++;
-      void this.run(job).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      void this.run(job);
     }
   }
 
   private finish(job: Job, status: JobStatus, extra: Partial<MutableRecord> = {}): void {
+    // A running job frees its slot before anyone waiting on it resumes, so stats() agree with the record.
+    if (job.record.status === 'running') {
+      this.running--;
+      queueMicrotask(() => this.pump());
+    }
     Object.assign(job.record, { status, finishedAt: new Date(), ...extra });
     if (status === 'completed') this.counts.completed++;
     else if (status === 'failed') this.counts.failed++;
