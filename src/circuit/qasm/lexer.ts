@@ -333,15 +333,20 @@ function digitValue(c: number): number {
   return -1;
 }
 
+// Character classes of ASCII: 1 identifier start, 2 digit (one table lookup instead of range tests per char).
+const CLASS = new Uint8Array(128);
+for (let c = 97; c <= 122; c++) CLASS[c] = 1;
+for (let c = 65; c <= 90; c++) CLASS[c] = 1;
+CLASS[95] = 1;
+for (let c = 48; c <= 57; c++) CLASS[c] = 2;
+
 function isIdentStart(c: number): boolean {
   // letters, underscore, and any non-ASCII code unit (QASM 3 allows Unicode letters such as π and θ)
-  return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 128 && c !== 0xfeff && c !== 0xa0)
-  );
+  return c < 128 ? CLASS[c] === 1 : c !== 0xfeff && c !== 0xa0;
 }
 
 function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || isDigit(c);
+  return c < 128 ? CLASS[c] !== 0 : c !== 0xfeff && c !== 0xa0;
 }
 
 function isOpChar(c: number): boolean {

@@ -1283,7 +1283,13 @@ class Parser {
       return v;
     }
     if (k === IDENT) {
-      const pos = lx.position();
+      // `pi` outside gate bodies is most of the identifiers in real files: no slice, no position object
+      if (this.scope === undefined && lx.isWord('pi')) {
+        lx.next();
+        if (lx.kind() === 40) throw this.semantic("unknown function 'pi'");
+        return Math.PI;
+      }
+      const pos = lx.start;
       const name = lx.text();
       lx.next();
       if (lx.kind() === 40) {

@@ -1,0 +1,140 @@
+// Benchmark `circuit`: OpenQASM parse + analyze throughput on the largest QASMBench files, side by side with the
+// quantum-circuit npm package (importQASM, then getDepth) on the same files in the same run.
+// `npm run bench -- circuit [--quick]`; the last stdout line is one JSON object.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import QuantumCircuit from 'quantum-circuit';
+import { analyze, parseQasm } from '../src/circuit/index.js';
+
+const quick = process.argv.includes('--quick');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const qasmbench = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'qasmbench');
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Seconds of the fastest of `reps` runs (the least disturbed by other processes on a shared machine). */
+function best(reps: number, fn: () => void): number {
+  let b = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    b = Math.min(b, (performance.now() - t0) / 1000);
+  }
+  return b;
+}
+
+interface Bench {
+  name: string;
+  source: string;
+  bytes: number;
+  /** Operations qobs reads from the file (gates, measurements, resets, barriers): the unit of both throughputs. */
+  gates: number;
+}
+
+// The largest files of the suite. quantum-circuit needs about a minute for bwt_n21 (112,830 operations) alone,
+// so --quick leaves that one file out, for both engines.
+const all: Bench[] = [];
+for (const size of ['small', 'medium']) {
+  for (const dir of readdirSync(path.join(qasmbench, size))) {
+    for (const f of readdirSync(path.join(qasmbench, size, dir))) {
+      if (!f.endsWith('.qasm')) continue;
+      const file = path.join(qasmbench, size, dir, f);
+      const bytes = statSync(file).size;
+      if (bytes === 0) continue;
+      const source = readFileSync(file, 'utf8');
+      all.push({ name: f, source, bytes, gates: parseQasm(source).instructions.length });
+    }
+  }
+}
+all.sort((a, b) => b.gates - a.gates);
+const files = (quick ? all.filter((b) => b.gates < 50_000) : all).slice(0, quick ? 4 : 6);
+const totalGates = files.reduce((s, b) => s + b.gates, 0);
+
+log(
+  `circuit benchmark${quick ? ' (--quick)' : ''}: ${files.length} largest QASMBench files, ${totalGates} operations`,
+);
+log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+
+// qobs: warm up, then the best of several passes over all files.
+const reps = quick ? 5 : 15;
+for (let i = 0; i < 3; i++) for (const b of files) analyze(parseQasm(b.source));
+const perFile = files.map((b) => {
+  const parseS = best(reps, () => {
+    parseQasm(b.source);
+  });
+  const circuit = parseQasm(b.source);
+  const analyzeS = best(reps, () => {
+    analyze(circuit);
+  });
+  const bothS = best(reps, () => {
+    analyze(parseQasm(b.source));
+  });
+  return { ...b, parseS, analyzeS, bothS, depth: analyze(circuit).depth };
+});
+const qobsSeconds = perFile.reduce((s, f) => s + f.bothS, 0);
+const parseSeconds = perFile.reduce((s, f) => s + f.parseS, 0);
+const analyzeSeconds = perFile.reduce((s, f) => s + f.analyzeS, 0);
+const gatesPerSecond = totalGates / qobsSeconds;
+
+// quantum-circuit: importQASM then getDepth, one timed pass per file after a warm-up on a small circuit.
+const warm = new QuantumCircuit();
+warm.importQASM('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n', () => {});
+warm.getDepth();
+const qcPerFile = files.map((b) => {
+  let depth = 0;
+  let errors = 0;
+  const s = best(1, () => {
+    const qc = new QuantumCircuit();
+    qc.importQASM(b.source, (errs: unknown[]) => {
+      errors = errs?.length ?? 0;
+    });
+    depth = qc.getDepth();
+  });
+  return { name: b.name, seconds: s, depth, errors };
+});
+const qcSeconds = qcPerFile.reduce((s, f) => s + f.seconds, 0);
+const qcGatesPerSecond = totalGates / qcSeconds;
+const ratio = gatesPerSecond / qcGatesPerSecond;
+
+log('');
+log('| file | operations | qobs parse + analyze | qobs depth | quantum-circuit import + depth | its depth |');
+log('|---|---|---|---|---|---|');
+perFile.forEach((f, i) => {
+  const q = qcPerFile[i];
+  log(
+    `| ${f.name} | ${f.gates} | ${(f.bothS * 1000).toFixed(2)} ms | ${f.depth} | ${(q.seconds * 1000).toFixed(0)} ms | ${q.depth}${q.errors ? ` (${q.errors} errors)` : ''} |`,
+  );
+});
+log('');
+log(
+  `qobs: ${(gatesPerSecond / 1e6).toFixed(2)} M operations/s parse + analyze (parse alone ${(totalGates / parseSeconds / 1e6).toFixed(2)} M/s, analyze alone ${(totalGates / analyzeSeconds / 1e6).toFixed(2)} M/s)`,
+);
+log(`quantum-circuit: ${qcGatesPerSecond.toFixed(0)} operations/s; ratio ${ratio.toFixed(0)}x`);
+log(
+  `targets: >= 2,000,000 operations/s ${gatesPerSecond >= 2e6 ? 'met' : 'NOT met'}; >= 200x quantum-circuit ${ratio >= 200 ? 'met' : 'NOT met'}`,
+);
+
+log(
+  JSON.stringify({
+    bench: 'circuit',
+    quick,
+    files: files.map((f) => f.name),
+    operations: totalGates,
+    gates_per_second: Math.round(gatesPerSecond),
+    parse_gates_per_second: Math.round(totalGates / parseSeconds),
+    analyze_gates_per_second: Math.round(totalGates / analyzeSeconds),
+    quantum_circuit_gates_per_second: Math.round(qcGatesPerSecond),
+    ratio_vs_quantum_circuit: Math.round(ratio * 10) / 10,
+    load_average: os.loadavg()[0],
+  }),
+);
