@@ -12,6 +12,7 @@ import {
   gateChannel,
   thermalRelaxation,
 } from './noise.js';
+import { probabilities } from './observables.js';
 import { simulate } from './simulate.js';
 
 const fixtures = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
@@ -110,6 +111,30 @@ describe('depolarizing error', () => {
     expect(Math.abs(wrong / shots - e)).toBeLessThan(ci99(e, shots, 4));
     for (const k of ['01', '10', '11'])
       expect(Math.abs((r.counts[k] ?? 0) / shots - e / 3)).toBeLessThan(ci99(e / 3, shots, 4));
+  });
+
+  it('a drawn Pauli lands between the gate and what follows, each of X, Y, Z with its own effect', () => {
+    // sx with a large error (and a negligible T1, which takes the one-pass gate+damping path), then a
+    // noiseless rx(π/2): X, Y and Z after the sx lead to different outcomes, so a wrong Pauli would show.
+    const model: NoiseModel = {
+      qubits: [{ t1Seconds: 1 }],
+      gates: new Map([['sx:0', { error: 0.3, lengthSeconds: 1e-9 }]]),
+    };
+    const c = new Circuit(1)
+      .sx(0)
+      .rx(Math.PI / 2, 0)
+      .measureAll();
+    const shots = 40_000;
+    const r = simulate(c, { shots, seed: 17, noise: model });
+    const pp = gateChannel(model, 'sx', [0])!.pauliProbability;
+    const branch = (pauli: string | undefined) => {
+      const b = new Circuit(1).sx(0);
+      if (pauli) b.gate(pauli, [0]);
+      return probabilities(b.rx(Math.PI / 2, 0))[1];
+    };
+    const p1 = (1 - pp) * branch(undefined) + (pp / 3) * (branch('x') + branch('y') + branch('z'));
+    expect(branch('x')).not.toBeCloseTo(branch('y'), 3);
+    expect(Math.abs((r.counts['1'] ?? 0) / shots - p1)).toBeLessThan(ci99(p1, shots));
   });
 
   it('uses defaultGate for gates without their own entry, and no noise without either', () => {

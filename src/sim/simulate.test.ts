@@ -40,9 +40,7 @@ describe('counts', () => {
       const key = i.toString(2).padStart(4, '0');
       const sd = Math.sqrt((p[i] * (1 - p[i])) / shots);
       // 16 outcomes x 2 runs: a family-wise 99% level (Bonferroni, z = 3.60).
-      expect(Math.abs((ideal.counts[key] ?? 0) / shots - p[i]), `ideal ${key}`).toBeLessThanOrEqual(
-        3.6 * sd,
-      );
+      expect(Math.abs((ideal.counts[key] ?? 0) / shots - p[i]), `ideal ${key}`).toBeLessThanOrEqual(3.6 * sd);
       expect(Math.abs((traj.counts[key] ?? 0) / shots - p[i]), `traj ${key}`).toBeLessThanOrEqual(3.6 * sd);
     }
   });

@@ -228,6 +228,8 @@ function runTrajectories(
   const t = { state: allocState(n, maxStateBytes), n, norm2: 1, threshold: 0 };
   const state = t.state;
   const scratch = scratchFor(ops);
+  // A gate matrix with a drawn Pauli folded in (2x2 interleaved).
+  const folded = new Float64Array(8);
   const bits = new Uint8Array(Math.max(numClbits, 1));
   const tally = new Map<number | string, number>();
   // Unconditioned measurements at the very end are sampled together from one basis-state draw.
@@ -253,6 +255,12 @@ function runTrajectories(
         t.norm2 = 1;
         if (op.kind === 'measure') bits[op.clbit] = readout(outcome, op.flip0, op.flip1, rng);
         else if (outcome === 1) apply1(state, n, q, PAULI_X);
+      } else if (
+        op.kind === 'dense1' &&
+        op.channel !== undefined &&
+        fusableChannel(op.channel, op.qubits[0])
+      ) {
+        applyNoisy1(t, op.qubits[0], op.m, op.channel, rng, folded);
       } else {
         applyOp(state, n, op, scratch);
         if (op.channel !== undefined) applyChannel(t, op.qubits, op.channel, rng);
@@ -331,6 +339,104 @@ function applyChannel(t: Trajectory, qubits: readonly number[], ch: GateChannel,
     }
     if (r.phaseFlip > 0 && rng.next() < r.phaseFlip) applyPauli(state, n, q, 3);
   }
+}
+
+/** A one-qubit channel whose only relaxation is on the gate's own qubit, with amplitude damping. */
+function fusableChannel(ch: GateChannel, q: number): boolean {
+  return ch.relaxations.length === 1 && ch.relaxations[0].qubit === q && ch.relaxations[0].gamma > 0;
+}
+
+/**
+ * A noisy single-qubit gate in one pass: the depolarizing Pauli (when drawn) is folded into the gate matrix,
+ * and the no-jump damping scales the |1> half as the gate writes it. Same channel as applyOp then
+ * applyChannel, one pass over the state instead of two.
+ */
+function applyNoisy1(
+  t: Trajectory,
+  q: number,
+  u: Float64Array,
+  ch: GateChannel,
+  rng: Rng,
+  folded: Float64Array,
+): void {
+  const { state, n } = t;
+  let m = u;
+  if (ch.pauliProbability > 0 && rng.next() < ch.pauliProbability) {
+    const which = 1 + Math.floor(rng.next() * 3);
+    m = pauliTimes(which, u, folded);
+  }
+  const r = ch.relaxations[0];
+  const keep = Math.sqrt(1 - r.gamma);
+  const p1 = apply1Damp(state, n, q, m, keep);
+  const after = t.norm2 - r.gamma * p1;
+  if (after < t.threshold && p1 > 0) {
+    decay(state, n, q, 1 / (keep * Math.sqrt(p1)));
+    t.norm2 = 1;
+    t.threshold = rng.next();
+  } else {
+    t.norm2 = after;
+  }
+  if (r.phaseFlip > 0 && rng.next() < r.phaseFlip) applyPauli(state, n, q, 3);
+}
+
+/** out = P·u for the Pauli `which` (1 X, 2 Y, 3 Z), both 2x2 interleaved. */
+function pauliTimes(which: number, u: Float64Array, out: Float64Array): Float64Array {
+  if (which === 1) {
+    // X swaps the rows.
+    for (let c = 0; c < 4; c++) {
+      out[c] = u[4 + c];
+      out[4 + c] = u[c];
+    }
+  } else if (which === 2) {
+    // Y = [[0, -i], [i, 0]]: row 0 = -i·u row 1, row 1 = i·u row 0.
+    for (let c = 0; c < 4; c += 2) {
+      out[c] = u[4 + c + 1];
+      out[c + 1] = -u[4 + c];
+      out[4 + c] = -u[c + 1];
+      out[4 + c + 1] = u[c];
+    }
+  } else {
+    for (let c = 0; c < 4; c++) {
+      out[c] = u[c];
+      out[4 + c] = -u[4 + c];
+    }
+  }
+  return out;
+}
+
+/** apply1 followed by the no-jump damping of the same qubit, in one pass; returns the |1> half's squared norm before damping. */
+function apply1Damp(state: Float64Array, n: number, q: number, m: Float64Array, keep: number): number {
+  const m00r = m[0];
+  const m00i = m[1];
+  const m01r = m[2];
+  const m01i = m[3];
+  const m10r = keep * m[4];
+  const m10i = keep * m[5];
+  const m11r = keep * m[6];
+  const m11i = keep * m[7];
+  const len = 2 << n;
+  const half = 2 << q;
+  const block = half << 1;
+  let p1 = 0;
+  for (let b = 0; b < len; b += block) {
+    const end = b + half;
+    for (let i = b; i < end; i += 2) {
+      const j = i + half;
+      const ar = state[i];
+      const ai = state[i + 1];
+      const br = state[j];
+      const bi = state[j + 1];
+      state[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      state[i + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      const cr = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      const ci = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+      state[j] = cr;
+      state[j + 1] = ci;
+      p1 += cr * cr + ci * ci;
+    }
+  }
+  // p1 was summed after scaling by keep: undo it.
+  return p1 / (keep * keep);
 }
 
 function applyPauli(state: Float64Array, n: number, q: number, which: number): void {
