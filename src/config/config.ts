@@ -78,10 +78,10 @@ const schema = z
         retention: duration.default(15 * 86_400_000),
         max_size: size.default(0),
         durability: z.enum(['process', 'power']).default('process'),
-        chunk_samples: z.number().int().min(8).max(65536).default(512),
+        chunk_samples: z.number().int().min(8).max(65536).default(440),
       })
       .strict()
-      .default({ retention: 15 * 86_400_000, max_size: 0, durability: 'process', chunk_samples: 512 }),
+      .default({ retention: 15 * 86_400_000, max_size: 0, durability: 'process', chunk_samples: 440 }),
     scrape: z
       .object({
         interval: duration.default(15_000),

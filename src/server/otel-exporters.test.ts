@@ -206,7 +206,9 @@ describe.each(encodings)('official OpenTelemetry exporters ($name)', ({ name, Tr
     ]);
     expect(meta.quantum_circuit_execution_seconds[0].type).toBe('histogram');
     expect((await get('/api/v1/label/job/values')).data).toContain(job);
-    const query = await get(`/api/v1/query?query=${encodeURIComponent(`sum(quantum_circuit_executions_total{job="${job}"})`)}`);
+    const query = await get(
+      `/api/v1/query?query=${encodeURIComponent(`sum(quantum_circuit_executions_total{job="${job}"})`)}`,
+    );
     expect(query.status).toBe('success');
     expect(query.data.result[0].value[1]).toBe('5');
     const text = await (await fetch(`${wb.url}/metrics`)).text();

@@ -5,8 +5,9 @@ export const CORE_MIGRATIONS: readonly string[] = [
   CREATE TABLE series (id INTEGER PRIMARY KEY, labels TEXT NOT NULL, key TEXT NOT NULL UNIQUE);
   CREATE TABLE series_labels (name TEXT NOT NULL, value TEXT NOT NULL, series_id INTEGER NOT NULL,
     PRIMARY KEY (name, value, series_id)) WITHOUT ROWID;
-  CREATE TABLE chunks (series_id INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL,
-    n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, min_t)) WITHOUT ROWID;
+  CREATE TABLE chunks (id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL, min_t INTEGER NOT NULL,
+    max_t INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+  CREATE UNIQUE INDEX chunks_by_series ON chunks (series_id, min_t, max_t);
   CREATE INDEX chunks_by_max_t ON chunks (max_t);
   CREATE TABLE sample_wal (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
   CREATE TABLE metric_metadata (name TEXT PRIMARY KEY, type TEXT NOT NULL, help TEXT NOT NULL, unit TEXT NOT NULL);

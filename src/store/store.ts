@@ -22,7 +22,7 @@ export interface StoreOptions {
   retentionMs?: number;
   /** Used database bytes above which the oldest data is pruned (default 0: no cap). */
   maxBytes?: number;
-  /** Samples per chunk before a series' head is flushed (default 512). */
+  /** Samples per chunk before a series' head is flushed (default 440: a regular series' chunk fills one 4 KiB page). */
   chunkSamples?: number;
   /** Samples held in heads (and the sample WAL) before a checkpoint flushes them all (default 1,000,000). */
   headMaxSamples?: number;
@@ -137,6 +137,8 @@ export interface StoreStats {
 
 const MS_NS = 1_000_000n;
 const SPAN_ROWS = 32;
+/** The largest chunk that fits one 4 KiB page's row payload (4061 bytes) with its other columns. */
+const MAX_CHUNK_BYTES = 4000;
 const SPAN_INSERT =
   'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, duration_ns, status_code, status_message, trace_state, flags, attributes, events, links, resource, scope) VALUES';
 const SPAN_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
@@ -214,7 +216,7 @@ export class Store implements SeriesSource {
     this.file = path.join(this.dataDir, 'qobs.db');
     this.retentionMs = opts.retentionMs ?? 15 * 24 * 3600_000;
     this.maxBytes = opts.maxBytes ?? 0;
-    this.chunkSamples = opts.chunkSamples ?? 512;
+    this.chunkSamples = opts.chunkSamples ?? 440;
     this.headMaxSamples = opts.headMaxSamples ?? 1_000_000;
     this.db = new Database(this.file);
     this.db.pragma('journal_mode = WAL');
@@ -380,11 +382,17 @@ export class Store implements SeriesSource {
   }
 
   private writeChunk(s: SeriesState): void {
-    // A big batch can fill a head past the chunk size: write it in chunk-sized pieces.
-    for (let at = 0; at < s.headN; at += this.chunkSamples) {
-      const n = Math.min(this.chunkSamples, s.headN - at);
-      const ts = s.headTs.subarray(at, at + n);
-      this.st.insertChunk.run(s.id, ts[0], ts[n - 1], n, encodeChunk(ts, s.headVs.subarray(at, at + n), n));
+    // A big batch can fill a head past the chunk size: write it in chunk-sized pieces. A piece is also cut to
+    // fit one database page, since a row spilling into an overflow page wastes most of that page.
+    for (let at = 0; at < s.headN; ) {
+      let n = Math.min(this.chunkSamples, s.headN - at);
+      let blob = encodeChunk(s.headTs.subarray(at, at + n), s.headVs.subarray(at, at + n), n);
+      while (blob.length > MAX_CHUNK_BYTES && n > 1) {
+        n = Math.max(1, Math.floor((n * MAX_CHUNK_BYTES * 0.98) / blob.length));
+        blob = encodeChunk(s.headTs.subarray(at, at + n), s.headVs.subarray(at, at + n), n);
+      }
+      this.st.insertChunk.run(s.id, s.headTs[at], s.headTs[at + n - 1], n, blob);
+      at += n;
     }
   }
 
