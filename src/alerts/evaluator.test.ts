@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, MemorySeriesSource } from '../promql/index.js';
 import { AlertStore } from '../store/index.js';
 import { parseRouterConfig } from './config.js';
-import { RuleEvaluator } from './evaluator.js';
+import { generatorURL, RuleEvaluator } from './evaluator.js';
 import type { Notification } from './notification.js';
 import { Router } from './router.js';
 import { parseRuleFile } from './rules.js';
@@ -119,6 +119,12 @@ describe('rule evaluator', () => {
     for (let m = 20; m <= 30; m++) third.step(m);
     expect(third.notifications()).toEqual(['firing', 'resolved']);
     third.db.close();
+  });
+
+  it("links alerts to their expression as Prometheus does (Go's query escaping)", () => {
+    expect(generatorURL('http://qobs:8000/', 'sum(rate(x{a="b"}[5m])) * 2 > 1')).toBe(
+      'http://qobs:8000/graph?g0.expr=sum%28rate%28x%7Ba%3D%22b%22%7D%5B5m%5D%29%29+%2A+2+%3E+1&g0.tab=1',
+    );
   });
 
   it('records a rule error in its health and keeps the previous state', () => {

@@ -118,7 +118,11 @@ function labelsKey(l: Readonly<Record<string, string>>): string {
 
 /** Prometheus' generator URL for an expression. */
 export function generatorURL(externalURL: string, expr: string): string {
-  return `${externalURL.replace(/\/$/, '')}/graph?g0.expr=${encodeURIComponent(expr).replace(/%20/g, '+')}&g0.tab=1`;
+  // Go's url.QueryEscape: spaces as '+', and !'()* escaped too (encodeURIComponent leaves them).
+  const q = encodeURIComponent(expr)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${externalURL.replace(/\/$/, '')}/graph?g0.expr=${q}&g0.tab=1`;
 }
 
 /** Evaluates rule groups; call `evalGroup` yourself (tests) or `start()` for real time. */
