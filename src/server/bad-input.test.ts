@@ -297,3 +297,56 @@ describe('push API', () => {
     }
   });
 });
+
+describe('logs live tail', () => {
+  it('streams new matching records as server-sent events', async () => {
+    const wb = await startWorkbench({ dataDir: tmp(), port: 0, otlpPort: 0, selfScrapeIntervalMs: 0 });
+    const ac = new AbortController();
+    try {
+      const res = await fetch(`${wb.url}/api/logs/tail?level=error`, { signal: ac.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      const send = (body: string, severity: number) =>
+        fetch(`${wb.otlpUrl}/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            resourceLogs: [
+              {
+                scopeLogs: [
+                  {
+                    logRecords: [
+                      {
+                        timeUnixNano: `${Date.now()}000000`,
+                        severityNumber: severity,
+                        body: { stringValue: body },
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          }),
+        });
+      expect((await send('just info', 9)).status).toBe(200);
+      expect((await send('it broke', 17)).status).toBe(200);
+      let text = '';
+      const deadline = Date.now() + 5000;
+      while (!text.includes('it broke') && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+      const events = text
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: '))
+        .map((e) => JSON.parse(e.slice(6)) as { body: string; level: string });
+      expect(events.map((e) => e.body)).toEqual(['it broke']);
+      expect(events[0].level).toBe('error');
+    } finally {
+      ac.abort();
+      await wb.close();
+    }
+  });
+});

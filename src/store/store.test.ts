@@ -193,4 +193,37 @@ describe('Store', () => {
     expect(st.retentionDeleted.logs).toBe(1);
     store.close();
   });
+
+  it('prunes the oldest data first while above the size cap', () => {
+    const store = Store.open({ dataDir: tmp(), maxBytes: 600_000, retentionMs: 1e12, chunkSamples: 20 });
+    const now = T0 + 200 * 60_000;
+    for (let k = 0; k < 200; k++) {
+      const samples = [];
+      for (let i = 0; i < 200; i++)
+        samples.push({ labels: { __name__: 'cap', i: String(i) }, t: T0 + k * 60_000, v: Math.random() });
+      store.ingest({
+        samples,
+        logs: [
+          { ...log(`line ${k} ${'x'.repeat(500)}`), timeUnixNano: BigInt(T0 + k * 60_000) * 1_000_000n },
+        ],
+      });
+    }
+    store.checkpoint();
+    expect(store.usedBytes()).toBeGreaterThan(600_000);
+    store.enforceRetention(now);
+    expect(store.usedBytes()).toBeLessThanOrEqual(600_000);
+    const st = store.stats();
+    expect(st.sizeCapDeleted.chunks).toBeGreaterThan(0);
+    expect(st.sizeCapDeleted.logs).toBeGreaterThan(0);
+    // What is left is the newest data.
+    const left = store.select([{ name: '__name__', op: '=', value: 'cap' }], 0, now);
+    expect(left.length).toBeGreaterThan(0);
+    for (const s of left) expect(s.timestamps[s.timestamps.length - 1]).toBe(T0 + 199 * 60_000);
+    const logs = store.searchLogs({ limit: 5000 });
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.length).toBeLessThan(200);
+    expect(logs[0].body).toMatch(/^line 199 /);
+    expect(store.searchLogs({ q: 'line' }).length).toBe(Math.min(logs.length, 100));
+    store.close();
+  });
 });

@@ -997,14 +997,14 @@ export class Store implements SeriesSource {
     this.retentionDeleted.spans += d.spans;
     this.retentionDeleted.logs += d.logs;
     if (this.maxBytes <= 0) return;
-    for (let round = 0; round < 20 && this.usedBytes() > this.maxBytes; round++) {
-      const oldest = this.oldestMs();
-      if (oldest === undefined) break;
-      // Move the cut a tenth of the stored time span at a time (at least one second) until under the cap.
-      const span = Math.max(nowMs - oldest, 1000);
-      const flushed = this.headSamples > 0;
-      if (flushed) this.checkpoint();
-      const c = this.deleteBefore(oldest + Math.max(span / 10, 1000));
+    const oldest = this.oldestMs();
+    if (oldest === undefined || this.usedBytes() <= this.maxBytes) return;
+    if (this.headSamples > 0) this.checkpoint();
+    // Move the cut forward a tenth of the stored time span at a time until under the cap. A chunk goes when
+    // all its samples are older than the cut, so the cap is kept at chunk granularity.
+    const step = Math.max((nowMs - oldest) / 10, 1000);
+    for (let round = 1; round <= 10 && this.usedBytes() > this.maxBytes; round++) {
+      const c = this.deleteBefore(oldest + step * round);
       this.sizeCapDeleted.chunks += c.chunks;
       this.sizeCapDeleted.spans += c.spans;
       this.sizeCapDeleted.logs += c.logs;
