@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { Circuit } from '../circuit/index.js';
@@ -489,6 +489,39 @@ describe('never throws into the workload', () => {
     expect(() => new Observer({ serviceName: 's', logs: false, traces: { maxQueueSize: -1 } })).toThrow(
       /traces\.maxQueueSize/,
     );
+  });
+});
+
+describe('trace plumbing', () => {
+  it('counts the spans the batch processor drops when its queue is full', async () => {
+    const held: Array<() => void> = [];
+    const exporter = {
+      exported: 0,
+      export(spans: ReadableSpan[], done: (r: { code: number }) => void) {
+        this.exported += spans.length;
+        held.push(() => done({ code: 0 }));
+      },
+      shutdown: async () => {},
+    };
+    const observer = new Observer({
+      serviceName: 'queue',
+      logs: false,
+      traces: { exporter, maxQueueSize: 2, registerGlobal: false },
+    });
+    for (let i = 0; i < 10; i++) observer.createSpan(`s${i}`).end();
+    await new Promise((r) => setTimeout(r, 50));
+    const m = parseExposition(await observer.metrics());
+    const dropped = m.get(key('qobs_telemetry_dropped_total', { signal: 'traces', reason: 'queue_full' }));
+    // The queue holds 2; the exporter is busy with what it took, so every other span is dropped and counted.
+    expect(dropped).toBe(10 - 2 - exporter.exported);
+    expect(dropped).toBeGreaterThanOrEqual(6);
+    for (const release of held) release();
+  });
+
+  it('registers no global tracer provider when traces are off', () => {
+    new Observer({ serviceName: 'quiet', logs: false, traces: false });
+    const delegate = (trace.getTracerProvider() as unknown as { getDelegate(): unknown }).getDelegate();
+    expect(delegate?.constructor.name).toBe('NoopTracerProvider');
   });
 });
 

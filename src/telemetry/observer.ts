@@ -19,6 +19,7 @@ import { type CircuitInfo, circuitInfo } from './analysis.js';
 import { type LogLevel, type LogsOptions, QuantumLogger } from './logs.js';
 import { type MetricsOptions, QuantumMetrics } from './metrics.js';
 import { otlpLogStream } from './otlp-logs.js';
+import { type MetricsServer, startMetricsServer } from './server.js';
 import { type Finding, redactText } from './redact.js';
 import { ATTR, EXECUTION_STATUS, type ExecutionStatus, type FidelityMethod, SPAN } from './semconv.js';
 import { createTracing, type Tracing, type TracesOptions } from './traces.js';
@@ -303,8 +304,8 @@ export class Observer {
     this.tracing =
       t === false
         ? undefined
-        : createTracing(options.serviceName, version, t === true ? {} : t, (n) =>
-            this.drop('traces', 'export_failed', n),
+        : createTracing(options.serviceName, version, t === true ? {} : t, (reason, n) =>
+            this.drop('traces', reason, n),
           );
     this.tracer = this.tracing?.tracer;
     // Configuration work done once (STYLE.md 1): with every signal off, recording is an empty function.
@@ -1037,6 +1038,11 @@ export class Observer {
   async metrics(options: { openMetrics?: boolean } = {}): Promise<string> {
     if (!this.quantumMetrics) return '';
     return this.quantumMetrics.exposition(options.openMetrics ?? false);
+  }
+
+  /** Serves this Observer's metrics on `GET /metrics` (127.0.0.1 unless `host` says otherwise). */
+  startMetricsServer(options: { port: number; host?: string }): Promise<MetricsServer> {
+    return startMetricsServer(this, options);
   }
 
   /** Logs at `level` are written (false when logs are off). */

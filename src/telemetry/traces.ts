@@ -1,5 +1,5 @@
 // Tracing of the Observer: an OpenTelemetry Node tracer provider exporting OTLP/HTTP protobuf, set by OTEL_* variables.
-import { context, type Tracer } from '@opentelemetry/api';
+import { context, TraceFlags, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -39,11 +39,14 @@ export interface Tracing {
 
 /** A SpanExporter that counts the spans of failed exports, so a lost span is a number, not silence. */
 class CountingExporter implements SpanExporter {
+  /** Called when the batch processor takes spans out of its queue to export them. */
+  onExportStart: (count: number) => void = () => {};
   constructor(
     private readonly inner: SpanExporter,
     private readonly onDrop: (count: number) => void,
   ) {}
   export(spans: ReadableSpan[], done: (result: { code: ExportResultCode; error?: Error }) => void): void {
+    this.onExportStart(spans.length);
     this.inner.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS) this.onDrop(spans.length);
       done(result);
@@ -54,6 +57,44 @@ class CountingExporter implements SpanExporter {
   }
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * Wraps the SDK's BatchSpanProcessor to count the spans it drops when its queue is full (the SDK only logs
+ * them): it mirrors the queue's length (sampled spans ended, minus those taken out for export) against the
+ * same bound.
+ */
+class QueueCountingProcessor implements SpanProcessor {
+  private queued = 0;
+  constructor(
+    private readonly inner: SpanProcessor,
+    exporter: CountingExporter,
+    private readonly maxQueueSize: number,
+    private readonly onQueueFull: () => void,
+  ) {
+    exporter.onExportStart = (n) => {
+      this.queued = Math.max(0, this.queued - n);
+    };
+  }
+  onStart(
+    span: Parameters<SpanProcessor['onStart']>[0],
+    parent: Parameters<SpanProcessor['onStart']>[1],
+  ): void {
+    this.inner.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+      if (this.queued >= this.maxQueueSize) this.onQueueFull();
+      else this.queued++;
+    }
+    this.inner.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
   }
 }
 
@@ -73,7 +114,7 @@ export function createTracing(
   serviceName: string,
   serviceVersion: string,
   options: TracesOptions,
-  onDrop: (count: number) => void,
+  onDrop: (reason: 'export_failed' | 'queue_full', count: number) => void,
 ): Tracing {
   if (
     options.maxQueueSize !== undefined &&
@@ -108,12 +149,19 @@ export function createTracing(
     options.exporter === undefined || options.exporter === 'otlp'
       ? new OTLPTraceExporter()
       : options.exporter,
-    onDrop,
+    (n) => onDrop('export_failed', n),
   );
+  const envQueue = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE);
+  const maxQueueSize = options.maxQueueSize ?? (Number.isInteger(envQueue) && envQueue > 0 ? envQueue : 2048);
   const processor: SpanProcessor =
     options.processor === 'simple'
       ? new SimpleSpanProcessor(exporter)
-      : new BatchSpanProcessor(exporter, options.maxQueueSize ? { maxQueueSize: options.maxQueueSize } : {});
+      : new QueueCountingProcessor(
+          new BatchSpanProcessor(exporter, { maxQueueSize }),
+          exporter,
+          maxQueueSize,
+          () => onDrop('queue_full', 1),
+        );
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   if (options.registerGlobal ?? true) provider.register();
   else ensureContextManager(); // parent-child spans need a context manager even without a global provider
