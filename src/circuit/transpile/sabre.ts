@@ -83,6 +83,15 @@ export function sabreRoute(
   for (let i = 0; i < m; i++) if (preds[i] === 0) front.push(i);
   let swapCount = 0;
   let swapsSinceProgress = 0;
+  // Scratch reused across iterations (this loop runs once per SWAP; allocating here dominated large circuits).
+  const extended: number[] = [];
+  let extendedStale = true;
+  const visited = new Int32Array(m);
+  let stamp = 0;
+  const seenEdge = new Int32Array(N * N);
+  let candidateStamp = 0;
+  const candidates: number[] = [];
+  const best: number[] = [];
   let swapsSinceReset = 0;
 
   const emit = (inst: Instruction) => out.push({ ...inst, qubits: inst.qubits.map((q) => l2p[q]) });
@@ -129,6 +138,7 @@ export function sabreRoute(
     }
     front = next;
     if (progressed) {
+      extendedStale = true;
       decay.fill(1);
       swapsSinceReset = 0;
       swapsSinceProgress = 0;
@@ -150,50 +160,72 @@ export function sabreRoute(
       continue;
     }
 
-    // Extended set: the next two-qubit gates after the front layer, breadth first.
-    const extended: number[] = [];
-    const visited = new Set<number>(front);
-    let layer = front;
-    while (extended.length < EXTENDED_SET_SIZE && layer.length > 0) {
-      const nextLayer: number[] = [];
-      for (const i of layer)
-        for (const s of succs[i]) {
-          if (visited.has(s)) continue;
-          visited.add(s);
-          nextLayer.push(s);
-          if (isTwoQubit(s) && extended.length < EXTENDED_SET_SIZE) extended.push(s);
-        }
-      layer = nextLayer;
+    // Extended set: the next two-qubit gates after the front layer, breadth first. It depends on the front
+    // only, so it is rebuilt when a gate executes, not after every SWAP.
+    if (extendedStale) {
+      extended.length = 0;
+      stamp++;
+      for (const i of front) visited[i] = stamp;
+      let layer = front;
+      while (extended.length < EXTENDED_SET_SIZE && layer.length > 0) {
+        const nextLayer: number[] = [];
+        for (const i of layer)
+          for (const s of succs[i]) {
+            if (visited[s] === stamp) continue;
+            visited[s] = stamp;
+            nextLayer.push(s);
+            if (isTwoQubit(s) && extended.length < EXTENDED_SET_SIZE) extended.push(s);
+          }
+        layer = nextLayer;
+      }
+      extendedStale = false;
     }
 
-    const candidates = new Map<string, [number, number]>();
+    // Candidate SWAPs: every coupling edge at a physical qubit of a front gate (deduplicated by a stamp).
+    candidateStamp++;
+    candidates.length = 0;
     for (const i of front)
       for (const lq of instructions[i].qubits) {
         const p = l2p[lq];
-        for (const v of graph.adjacency[p])
-          candidates.set(p < v ? `${p}_${v}` : `${v}_${p}`, p < v ? [p, v] : [v, p]);
+        for (const v of graph.adjacency[p]) {
+          const a = Math.min(p, v);
+          const b = Math.max(p, v);
+          if (seenEdge[a * N + b] === candidateStamp) continue;
+          seenEdge[a * N + b] = candidateStamp;
+          candidates.push(a, b);
+        }
       }
     let bestScore = Number.POSITIVE_INFINITY;
-    let best: Array<[number, number]> = [];
-    for (const [p1, p2] of candidates.values()) {
-      const where = (l: number) => {
-        const p = l2p[l];
-        return p === p1 ? p2 : p === p2 ? p1 : p;
-      };
+    best.length = 0;
+    for (let c = 0; c < candidates.length; c += 2) {
+      const p1 = candidates[c];
+      const p2 = candidates[c + 1];
       let fSum = 0;
-      for (const i of front) fSum += d(where(instructions[i].qubits[0]), where(instructions[i].qubits[1]));
+      for (const i of front) {
+        const q = instructions[i].qubits;
+        fSum += d(swapped(l2p[q[0]], p1, p2), swapped(l2p[q[1]], p1, p2));
+      }
       let eSum = 0;
-      for (const i of extended) eSum += d(where(instructions[i].qubits[0]), where(instructions[i].qubits[1]));
+      for (const i of extended) {
+        const q = instructions[i].qubits;
+        eSum += d(swapped(l2p[q[0]], p1, p2), swapped(l2p[q[1]], p1, p2));
+      }
       const h =
         Math.max(decay[p1], decay[p2]) *
         (fSum / front.length + (extended.length > 0 ? (EXTENDED_SET_WEIGHT * eSum) / extended.length : 0));
       if (h < bestScore - 1e-12) {
         bestScore = h;
-        best = [[p1, p2]];
-      } else if (Math.abs(h - bestScore) <= 1e-12) best.push([p1, p2]);
+        best.length = 0;
+        best.push(p1, p2);
+      } else if (Math.abs(h - bestScore) <= 1e-12) best.push(p1, p2);
     }
-    const [p1, p2] = best[Math.floor(random() * best.length)];
-    applySwap(p1, p2);
+    const pick = 2 * Math.floor(random() * (best.length / 2));
+    applySwap(best[pick], best[pick + 1]);
   }
   return { instructions: out, finalLayout: l2p, swapCount };
+}
+
+/** Where physical qubit p's content sits after exchanging p1 and p2. */
+function swapped(p: number, p1: number, p2: number): number {
+  return p === p1 ? p2 : p === p2 ? p1 : p;
 }
