@@ -438,3 +438,22 @@ describe('deviceFromCalibration', () => {
     expect([...model.gates.keys()].every((k) => /:[01](_[01])?$/.test(k))).toBe(true);
   });
 });
+
+describe('recalibration', () => {
+  it('uses a replaced calibration for later jobs: a worse readout error shows in the counts', async () => {
+    const { createLocalDevice, fakeCalibration } = await import('../registry.js');
+    const device = createLocalDevice('local.fake_lima');
+    const cal = fakeCalibration('lima');
+    const circuit = new Circuit(1, 1).measure(0, 0);
+    const before = await (await device.submit(circuit, { shots: 4000, seed: 3 })).wait();
+    const worse = {
+      ...cal,
+      qubits: cal.qubits.map((q) => ({ ...q, probMeas1Prep0: 0.3, readoutError: 0.3 })),
+    };
+    device.setCalibration(worse);
+    const after = await (await device.submit(circuit, { shots: 4000, seed: 3 })).wait();
+    expect((before.counts?.['1'] ?? 0) / 4000).toBeLessThan(0.1);
+    expect((after.counts?.['1'] ?? 0) / 4000).toBeGreaterThan(0.25);
+    expect(() => createLocalDevice('local.statevector').setCalibration(cal)).toThrow(/ideal/);
+  });
+});

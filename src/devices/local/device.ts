@@ -11,6 +11,7 @@ import {
   simulate,
   validateShots,
 } from '../../sim/index.js';
+import { QobsError } from '../../errors.js';
 import { DeviceUnavailableError, QueueFullError } from '../errors.js';
 import type {
   Calibration,
@@ -97,7 +98,9 @@ export class LocalDevice implements Device {
   readonly numQubits: number;
   readonly canSubmit = true;
   readonly maxShots: number | undefined;
-  private readonly cal: Calibration | undefined;
+  private cal: Calibration | undefined;
+  /** Bumped by setCalibration so prepared circuits of an older calibration are not reused. */
+  private calibrationGeneration = 0;
   private readonly maxConcurrent: number;
   private readonly maxQueued: number;
   private readonly maxStateBytes: number;
@@ -125,6 +128,22 @@ export class LocalDevice implements Device {
     this.currentStatus = status;
   }
 
+  /**
+   * Replaces the calibration of a noisy device (a recalibration, or drift injected by the demo and tests).
+   * Jobs submitted afterwards use it; its qubit count must not change.
+   */
+  setCalibration(calibration: Calibration): void {
+    if (!this.cal)
+      throw new QobsError('calibration_mismatch', `${this.id} is ideal: it has no calibration to replace`);
+    if (calibration.numQubits !== this.numQubits)
+      throw new QobsError(
+        'calibration_mismatch',
+        `${this.id}: a calibration of ${calibration.numQubits} qubits cannot replace one of ${this.numQubits}`,
+      );
+    this.cal = calibration;
+    this.calibrationGeneration++;
+  }
+
   async status(): Promise<DeviceStatus> {
     return this.currentStatus;
   }
@@ -150,7 +169,7 @@ export class LocalDevice implements Device {
     validateShots(options.shots, this.maxShots);
     // A caller that validates with prepare() and then submits the same circuit transpiles once, not twice.
     // Circuits are mutable, so the cache also keys on the instruction count.
-    const key = `${options.seed}|${JSON.stringify(options.parameters ?? {})}|${circuit.instructions.length}`;
+    const key = `${this.calibrationGeneration}|${options.seed}|${JSON.stringify(options.parameters ?? {})}|${circuit.instructions.length}`;
     const cached = this.prepared.get(circuit);
     if (cached?.key === key) return cached.value;
     const value = this.prepareUncached(circuit, options);
