@@ -499,18 +499,18 @@ export class Store implements SeriesSource {
         }
         const spans = batch.spans ?? [];
         let i = 0;
-        // Rows go SPAN_ROWS to a statement: one statement step instead of 32 saves a few µs a span.
+        // Rows go SPAN_ROWS to a statement, parameters bound from one array (no spread of 576 arguments).
         for (; i + SPAN_ROWS <= spans.length; i += SPAN_ROWS) {
           const args: unknown[] = [];
           for (let k = i; k < i + SPAN_ROWS; k++) this.spanArgs(spans[k], args);
-          const n = this.st.insertSpans.run(...args).changes;
+          const n = this.st.insertSpans.run(args).changes;
           result.spansAccepted += n;
           result.spansDuplicate += SPAN_ROWS - n;
         }
         for (; i < spans.length; i++) {
           const args: unknown[] = [];
           this.spanArgs(spans[i], args);
-          if (this.st.insertSpan.run(...args).changes > 0) result.spansAccepted++;
+          if (this.st.insertSpan.run(args).changes > 0) result.spansAccepted++;
           else result.spansDuplicate++;
         }
         for (const l of batch.logs ?? []) {
