@@ -22,13 +22,15 @@ export interface CircuitInfo {
 
 const NON_GATES = new Set(['measure', 'reset', 'barrier', 'delay']);
 
-// Circuits are analysed once each; a WeakMap lets a circuit and its entry be collected together.
-const cache = new WeakMap<Circuit, CircuitInfo>();
+// Circuits are analysed once each; a WeakMap lets a circuit and its entry be collected together. The
+// instruction and qubit counts guard against a circuit built further after its first run (Circuit is mutable).
+const cache = new WeakMap<Circuit, { info: CircuitInfo; instructions: number; qubits: number }>();
 
-/** Figures and id of `circuit`, computed on the first call for this object only. Never throws. */
+/** Figures and id of `circuit`, computed on the first call for this object (again if it grew since). Never throws. */
 export function circuitInfo(circuit: Circuit): CircuitInfo {
   const hit = cache.get(circuit);
-  if (hit) return hit;
+  if (hit && hit.instructions === circuit.instructions.length && hit.qubits === circuit.numQubits)
+    return hit.info;
   let figures: CircuitFigures | undefined;
   try {
     figures = analyze(circuit);
@@ -41,7 +43,7 @@ export function circuitInfo(circuit: Circuit): CircuitInfo {
     for (const [op, n] of Object.entries(figures.countOps)) if (!NON_GATES.has(op)) gateCount += n;
   }
   const info: CircuitInfo = { id: circuitId(circuit), figures, gateCount };
-  cache.set(circuit, info);
+  cache.set(circuit, { info, instructions: circuit.instructions.length, qubits: circuit.numQubits });
   return info;
 }
 

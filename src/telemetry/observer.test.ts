@@ -493,6 +493,29 @@ describe('never throws into the workload', () => {
 });
 
 describe('trace plumbing', () => {
+  it('redacts secrets in span attributes the caller supplies', async () => {
+    const { observer, exporter } = setup();
+    observer.traceCircuit(
+      'c',
+      (span) => observer.addQuantumMetrics(span, { 'db.url': 'postgres://u:s3cr3tpass@db/x' }),
+      {
+        'http.request.header.authorization': 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+      },
+    );
+    const [span] = exporter.getFinishedSpans();
+    expect(JSON.stringify(span.attributes)).not.toMatch(/s3cr3tpass|eyJhbGci/);
+    expect(span.attributes['db.url']).toBe('postgres://u:[REDACTED]@db/x');
+    const m = parseExposition(await observer.metrics());
+    expect(
+      m.get(
+        key('quantum_security_events_total', {
+          security_event_type: 'credential_exposure_detected',
+          service: 'test-svc',
+        }),
+      ),
+    ).toBe(2);
+  });
+
   it('counts the spans the batch processor drops when its queue is full', async () => {
     const held: Array<() => void> = [];
     const exporter = {

@@ -20,7 +20,7 @@ import { type LogLevel, type LogsOptions, QuantumLogger } from './logs.js';
 import { type MetricsOptions, QuantumMetrics } from './metrics.js';
 import { otlpLogStream } from './otlp-logs.js';
 import { type MetricsServer, startMetricsServer } from './server.js';
-import { type Finding, redactText } from './redact.js';
+import { type Finding, redactSecrets, redactText } from './redact.js';
 import { ATTR, EXECUTION_STATUS, type ExecutionStatus, type FidelityMethod, SPAN } from './semconv.js';
 import { createTracing, type Tracing, type TracesOptions } from './traces.js';
 
@@ -343,13 +343,38 @@ export class Observer {
     try {
       return this.tracer.startSpan(
         name,
-        { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+        {
+          kind: options.kind ?? SpanKind.INTERNAL,
+          attributes: options.attributes && this.redactAttributes(options.attributes),
+        },
         options.parent,
       );
     } catch {
       this.drop('traces', 'internal_error');
       return NOOP_SPAN;
     }
+  }
+
+  /** Spans leave the process like log lines: string attribute values are redacted and the finding counted. */
+  private redactAttributes(attributes: Attributes): Attributes {
+    const { value, findings } = redactSecrets(attributes);
+    if (findings.length > 0)
+      this.quantumMetrics?.securityEvents.inc(
+        { security_event_type: 'credential_exposure_detected', service: this.serviceName },
+        findings.length,
+      );
+    return value;
+  }
+
+  private redactString(value: string, path: string): string {
+    const findings: Finding[] = [];
+    const out = redactText(value, path, findings);
+    if (findings.length > 0)
+      this.quantumMetrics?.securityEvents.inc(
+        { security_event_type: 'credential_exposure_detected', service: this.serviceName },
+        findings.length,
+      );
+    return out;
   }
 
   /** Puts circuit and device figures on a span under the quantum.* names; invalid values are dropped and counted. */
@@ -362,7 +387,7 @@ export class Observer {
         this.drop('traces', 'invalid_attribute');
         continue;
       }
-      span.setAttribute(attr, value);
+      span.setAttribute(attr, typeof value === 'string' ? this.redactString(value, attr) : value);
     }
   }
 

@@ -276,5 +276,11 @@ describe('circuit analysis cache', () => {
     expect(circuitInfo(a)).toBe(first);
     expect(circuitInfo(new Circuit(2).h(0).cx(0, 1)).id).toBe(first.id);
     expect(circuitInfo(new Circuit(2).h(1).cx(0, 1)).id).not.toBe(first.id);
+    // A circuit built further after its first run is analysed again.
+    a.cx(1, 0);
+    const grown = circuitInfo(a);
+    expect(grown).not.toBe(first);
+    expect(grown.figures?.twoQubitGates).toBe(2);
+    expect(first.figures?.twoQubitGates).toBe(1);
   });
 });
