@@ -749,6 +749,11 @@ class Evaluator {
             break;
           case 'mad_over_time': {
             const vals = Array.from(vs.subarray(lo, hi));
+            // Prometheus 3 makes a NaN sample turn the result into NaN rather than sorting it away.
+            if (vals.some(Number.isNaN)) {
+              v = Number.NaN;
+              break;
+            }
             const median = quantile(0.5, vals);
             v = quantile(
               0.5,
@@ -789,7 +794,10 @@ class Evaluator {
     } catch {
       throw new PromqlError('execution', `invalid regular expression in label_replace(): ${regex}`);
     }
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && !(this.mode === 'prometheus3' && dst.length > 0)) {
+    if (
+      !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) &&
+      !(this.mode === 'prometheus3' && dst.length > 0 && isWellFormed(dst))
+    ) {
       throw new PromqlError('execution', `invalid destination label name in label_replace(): ${dst}`);
     }
     const cache = new Map<Labels, Labels>();
@@ -817,7 +825,10 @@ class Evaluator {
   labelJoin(e: Call, ctx: Ctx): Value {
     const steps = this.vectorArg(e.args[0], ctx);
     const [dst, sep, ...srcs] = e.args.slice(1).map((x) => this.stringArg(x));
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) && !(this.mode === 'prometheus3' && dst.length > 0)) {
+    if (
+      !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst) &&
+      !(this.mode === 'prometheus3' && dst.length > 0 && isWellFormed(dst))
+    ) {
       throw new PromqlError('execution', `invalid destination label name in label_join(): ${dst}`);
     }
     const out = steps.map((vec) =>
@@ -1485,4 +1496,9 @@ export function createEngine(source: SeriesSource, options: EngineOptions = {}):
       };
     },
   };
+}
+
+/** True when the string holds no lone surrogate (an invalid UTF-8 byte from a `\x` escape becomes one). */
+function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }

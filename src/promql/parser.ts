@@ -103,10 +103,22 @@ export function unquoteString(raw: string): string {
       case "'":
         out += n;
         break;
-      case 'x':
-        out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16));
+      case 'x': {
+        // Go strings are bytes: consecutive \x escapes form UTF-8; bytes that are not valid UTF-8 become lone
+        // surrogates (U+DC80..U+DCFF), so that validity checks can still see them.
+        const bytes: number[] = [Number.parseInt(body.slice(i + 1, i + 3), 16)];
         i += 2;
+        while (body[i + 1] === '\\' && body[i + 2] === 'x') {
+          bytes.push(Number.parseInt(body.slice(i + 3, i + 5), 16));
+          i += 4;
+        }
+        try {
+          out += new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+        } catch {
+          for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b);
+        }
         break;
+      }
       case 'u':
         out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 5), 16));
         i += 4;

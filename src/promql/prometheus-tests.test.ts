@@ -14,7 +14,6 @@ const fixtures = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', '
 const KNOWN_FAILURES: Record<string, Record<string, number>> = {
   'v2.42': {},
   'v3.14': {
-    'functions.test': 2,
     'name_label_dropping.test': 8,
     'type_and_unit.test': 1,
   },
