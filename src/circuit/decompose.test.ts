@@ -7,7 +7,7 @@ import { GATES, composeUnitary, controlled, matmul } from './gates.js';
 import { Circuit, CircuitError } from './ir.js';
 import { libraryDefinitions } from './library.js';
 import { parseQasm } from './qasm/parser.js';
-import { circuitUnitary, distanceUpToPhase } from './test-helpers.js';
+import { circuitUnitary, distanceUpToPhase } from './testing/unitary.js';
 
 const BASES = [
   ['cx', 'u3'],

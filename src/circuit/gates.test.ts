@@ -17,7 +17,10 @@ const samples = [0, 0.3, -1.7, Math.PI, 2.5];
 
 describe('gate library', () => {
   it('holds every gate of qelib1.inc and stdgates.inc', () => {
-    const names = 'id x y z h s sdg t tdg sx sxdg rx ry rz p u u1 u2 u3 cx cy cz ch swap crx cry crz cp cu1 cu3 cu ccx cswap rxx ryy rzz rccx rc3x c3x c3sqrtx c4x ecr iswap'.split(' ');
+    const names =
+      'id x y z h s sdg t tdg sx sxdg rx ry rz p u u1 u2 u3 cx cy cz ch swap crx cry crz cp cu1 cu3 cu ccx cswap rxx ryy rzz rccx rc3x c3x c3sqrtx c4x ecr iswap'.split(
+        ' ',
+      );
     for (const n of names) expect(GATES.has(n), n).toBe(true);
   });
 
@@ -30,7 +33,9 @@ describe('gate library', () => {
         expect(maxDistFromIdentity(matmul(adjoint(m), m))).toBeLessThan(1e-12);
         if (g.diagonal) {
           const dim = 1 << g.numQubits;
-          for (let r = 0; r < dim; r++) for (let c = 0; c < dim; c++) if (r !== c) expect(Math.hypot(m[2 * (r * dim + c)], m[2 * (r * dim + c) + 1])).toBe(0);
+          for (let r = 0; r < dim; r++)
+            for (let c = 0; c < dim; c++)
+              if (r !== c) expect(Math.hypot(m[2 * (r * dim + c)], m[2 * (r * dim + c) + 1])).toBe(0);
         }
       }
     });
@@ -55,10 +60,26 @@ describe('gate library', () => {
   it('ccx equals its qelib1 decomposition', () => {
     const m = (n: string, p: number[] = []) => GATES.get(n)!.matrix(p);
     const steps = [
-      ['h', [2]], ['cx', [1, 2]], ['tdg', [2]], ['cx', [0, 2]], ['t', [2]], ['cx', [1, 2]], ['tdg', [2]], ['cx', [0, 2]],
-      ['t', [1]], ['t', [2]], ['h', [2]], ['cx', [0, 1]], ['t', [0]], ['tdg', [1]], ['cx', [0, 1]],
+      ['h', [2]],
+      ['cx', [1, 2]],
+      ['tdg', [2]],
+      ['cx', [0, 2]],
+      ['t', [2]],
+      ['cx', [1, 2]],
+      ['tdg', [2]],
+      ['cx', [0, 2]],
+      ['t', [1]],
+      ['t', [2]],
+      ['h', [2]],
+      ['cx', [0, 1]],
+      ['t', [0]],
+      ['tdg', [1]],
+      ['cx', [0, 1]],
     ] as const;
-    const u = composeUnitary(3, steps.map(([n, q]) => ({ matrix: m(n), qubits: q })));
+    const u = composeUnitary(
+      3,
+      steps.map(([n, q]) => ({ matrix: m(n), qubits: q })),
+    );
     const ccx = m('ccx');
     for (let i = 0; i < u.length; i++) expect(u[i]).toBeCloseTo(ccx[i], 12);
   });

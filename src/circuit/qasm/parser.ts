@@ -195,6 +195,8 @@ class Parser {
   private readonly env = new Map<string, number>();
   private condition: Condition | undefined;
   private readonly singles: Array<readonly number[]> = [];
+  private readonly singleClbits: Array<readonly number[]> = [];
+  private readonly tuples = new Map<number, readonly number[]>();
   private scope: GateScope | undefined;
   private exprDepth = 0;
   private exprBudget = 0;
@@ -669,8 +671,8 @@ class Parser {
       }
     }
     if (width < 0) {
-      const qubits = args as number[];
-      checkDistinct(qubits, name, pos, this.lx);
+      checkDistinct(args as number[], name, pos, this.lx);
+      const qubits = this.tuple(args as number[]);
       this.emit(
         modifiers
           ? { name, qubits, clbits: NO_NUMS, params, modifiers }
@@ -795,7 +797,7 @@ class Parser {
     const cond = this.condition;
     if (cond?.clbits.includes(c))
       throw new QasmUnsupportedError(this.at(pos), 'measurement into a bit of the enclosing if condition');
-    this.emit({ name: 'measure', qubits: [q], clbits: [c], params: NO_PARAMS });
+    this.emit({ name: 'measure', qubits: this.single(q), clbits: this.singleClbit(c), params: NO_PARAMS });
   }
 
   private reset(): void {
@@ -804,8 +806,10 @@ class Parser {
     const qs = this.qarg();
     this.expect(59, "';'");
     if (typeof qs === 'number')
-      this.emit({ name: 'reset', qubits: [qs], clbits: NO_NUMS, params: NO_PARAMS });
-    else for (const q of qs) this.emit({ name: 'reset', qubits: [q], clbits: NO_NUMS, params: NO_PARAMS });
+      this.emit({ name: 'reset', qubits: this.single(qs), clbits: NO_NUMS, params: NO_PARAMS });
+    else
+      for (const q of qs)
+        this.emit({ name: 'reset', qubits: this.single(q), clbits: NO_NUMS, params: NO_PARAMS });
   }
 
   private barrier(): void {
@@ -1350,6 +1354,33 @@ class Parser {
     if (a === undefined) {
       a = Object.freeze([q]) as readonly number[];
       this.singles[q] = a;
+    }
+    return a;
+  }
+
+  private singleClbit(c: number): readonly number[] {
+    let a = this.singleClbits[c];
+    if (a === undefined) {
+      a = Object.freeze([c]) as readonly number[];
+      this.singleClbits[c] = a;
+    }
+    return a;
+  }
+
+  /**
+   * A shared qubit list for 2- and 3-qubit gates, keyed by the qubits in mixed radix: real circuits repeat the same
+   * few pairs and triples, and one shared array per tuple halves the objects the garbage collector must move.
+   */
+  private tuple(qs: number[]): readonly number[] {
+    const n = this.circuit.numQubits;
+    if (qs.length > 3 || n > 1024) return qs;
+    let key = qs.length;
+    for (const q of qs) key = key * n + q;
+    let a = this.tuples.get(key);
+    if (a === undefined) {
+      if (this.tuples.size >= 100_000) return qs;
+      a = Object.freeze(qs) as readonly number[];
+      this.tuples.set(key, a);
     }
     return a;
   }

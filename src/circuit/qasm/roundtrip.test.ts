@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evalExpr, sym } from '../expr.js';
 import { GATES } from '../gates.js';
 import { Circuit, type Instruction } from '../ir.js';
-import { circuitUnitary, distanceUpToPhase } from '../test-helpers.js';
+import { circuitUnitary, distanceUpToPhase } from '../testing/unitary.js';
 import { parseQasm2, parseQasm3 } from './parser.js';
 import { toQasm2, toQasm3 } from './writer.js';
 

@@ -1,7 +1,7 @@
 // Helpers shared by the circuit module's tests: dense unitaries and distance up to global phase.
-import { flatten } from './flatten.js';
-import { GATES, composeUnitary, type Matrix } from './gates.js';
-import type { Circuit } from './ir.js';
+import { flatten } from '../flatten.js';
+import { GATES, composeUnitary, type Matrix } from '../gates.js';
+import type { Circuit } from '../ir.js';
 
 /** The unitary of a circuit without measurements (after flattening), on all its qubits; global phase included. */
 export function circuitUnitary(circuit: Circuit, parameters?: Readonly<Record<string, number>>): Matrix {
