@@ -355,13 +355,22 @@ export function decodeLogsProto(buf: Buffer): { logs: LogIn[]; invalidUtf8: numb
 
 function numberPoint(r: WireReader, end: number): NumberPointIn {
   const p: NumberPointIn = { attributes: {}, timeMs: 0, value: 0, flags: 0, attrKey: '' };
+  // The attributes' bytes are usually one contiguous run (exporters write fields in order): slice it once.
+  let runStart = -1;
+  let runEnd = -1;
   while (r.pos < end) {
+    const at = r.pos;
     const t = r.tag();
     switch (t) {
       case 58: {
-        const start = r.pos;
+        const start = at;
         keyValue(r, r.delimited(), p.attributes);
-        p.attrKey += r.buf.toString('latin1', start, r.pos);
+        if (runStart < 0) runStart = start;
+        else if (start !== runEnd) {
+          p.attrKey += r.buf.toString('latin1', runStart, runEnd);
+          runStart = start;
+        }
+        runEnd = r.pos;
         break;
       }
       case 25:
@@ -381,6 +390,7 @@ function numberPoint(r: WireReader, end: number): NumberPointIn {
     }
   }
   checkEnd(r, end, 'NumberDataPoint');
+  if (runStart >= 0) p.attrKey += r.buf.toString('latin1', runStart, runEnd);
   return p;
 }
 
