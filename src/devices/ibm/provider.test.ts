@@ -1,0 +1,147 @@
+// IBM adapter: the shared conformance suite against a local server answering as IBM Quantum Platform REST v1.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { QobsConfigError } from '../../errors.js';
+import { type FakeApi, runProviderConformance, startFakeApi } from '../provider-conformance.case.js';
+import { IbmProvider } from './provider.js';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'devices', 'ibm');
+const KEY = 'ibm-test-apikey-7f3a9c1e5b';
+
+function snapshot(name: string): { props: Record<string, unknown>; conf: Record<string, unknown> } {
+  const read = (kind: string) =>
+    JSON.parse(readFileSync(path.join(FIXTURES, name, `${kind}_${name}.json`), 'utf8'));
+  return { props: read('props'), conf: read('conf') };
+}
+
+const SNAPSHOTS = { ibmq_lima: snapshot('lima'), ibmq_belem: snapshot('belem'), ibm_fez: snapshot('fez') };
+const STATUS: Record<string, { state: boolean; status: string; length_queue: number }> = {
+  ibmq_lima: { state: true, status: 'active', length_queue: 4 },
+  ibmq_belem: { state: false, status: 'internal', length_queue: 0 },
+  ibm_fez: { state: false, status: 'maintenance', length_queue: 11 },
+};
+
+// Seven jobs, newest first: completed, failed, running, queued, cancelled, completed, completed.
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const JOBS = Array.from({ length: 7 }, (_, i) => {
+  const status = ['Completed', 'Failed', 'Running', 'Queued', 'Cancelled', 'Completed', 'Completed'][i];
+  const created = 100 - i * 10;
+  return {
+    id: `d1ibmjob${i}`,
+    backend: 'ibmq_lima',
+    created: iso(created),
+    status,
+    state: {
+      status,
+      ...(status === 'Failed'
+        ? { reason: 'Error in transpilation: qubit 7 out of range', reason_code: 1517 }
+        : {}),
+    },
+    params: { pubs: [['OPENQASM 3.0;', [], 1000 + i]], version: 2 },
+    ...(status === 'Completed' || status === 'Failed' || status === 'Cancelled'
+      ? { ended: iso(created + 5) }
+      : {}),
+  };
+});
+const METRICS = (i: number) => ({
+  timestamps: { created: JOBS[i].created, running: iso(100 - i * 10 + 2), finished: JOBS[i].ended ?? null },
+  usage: { quantum_seconds: 3, seconds: 3 },
+});
+
+async function startIbm(): Promise<FakeApi> {
+  const tokens = new Set<string>();
+  let n = 0;
+  return startFakeApi(
+    (req, url, body) => {
+      if (url.pathname === '/identity/token') {
+        const form = new URLSearchParams(body);
+        if (form.get('grant_type') !== 'urn:ibm:params:oauth:grant-type:apikey' || form.get('apikey') !== KEY)
+          return {
+            status: 400,
+            json: { errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.' },
+          };
+        const token = `iam-bearer-${++n}`;
+        tokens.add(token);
+        return { json: { access_token: token, token_type: 'Bearer', expires_in: 3600, expiration: 0 } };
+      }
+      const auth = req.headers.authorization ?? '';
+      if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice(7)))
+        return { status: 401, json: { errors: [{ code: 'unauthorized', message: 'Unauthorized' }] } };
+      const p = url.pathname.replace(/^\/api\/v1/, '');
+      if (p === '/backends') return { json: { devices: Object.keys(SNAPSHOTS) } };
+      let m = /^\/backends\/([^/]+)\/(status|properties|configuration)$/.exec(p);
+      if (m) {
+        const name = m[1] as keyof typeof SNAPSHOTS;
+        if (!SNAPSHOTS[name]) return undefined;
+        if (m[2] === 'status') return { json: { ...STATUS[name], message: '', backend_version: '1.0.0' } };
+        return { json: m[2] === 'properties' ? SNAPSHOTS[name].props : SNAPSHOTS[name].conf };
+      }
+      if (p === '/jobs') {
+        const limit = Number(url.searchParams.get('limit') ?? 10);
+        const offset = Number(url.searchParams.get('offset') ?? 0);
+        return { json: { jobs: JOBS.slice(offset, offset + limit), count: JOBS.length, limit, offset } };
+      }
+      m = /^\/jobs\/([^/]+)(\/metrics)?$/.exec(p);
+      if (m) {
+        const i = JOBS.findIndex((j) => j.id === m![1]);
+        if (i < 0) return undefined;
+        return { json: m[2] ? METRICS(i) : JOBS[i] };
+      }
+      return undefined;
+    },
+    {
+      affects: (url) => url.pathname !== '/identity/token',
+      errorBody: (status) => ({ json: { errors: [{ code: status, message: `status ${status}` }] } }),
+    },
+  );
+}
+
+runProviderConformance({
+  name: 'ibm',
+  secret: KEY,
+  start: startIbm,
+  create: (api, options, credential) =>
+    new IbmProvider({
+      ...options,
+      apiKey: credential ?? KEY,
+      baseUrl: `${api.url}/api/v1`,
+      iamUrl: api.url,
+      pageSize: 3,
+    }),
+  expected: {
+    devices: ['ibmq_lima', 'ibmq_belem', 'ibm_fez'],
+    statuses: { ibmq_lima: 'online', ibmq_belem: 'offline', ibm_fez: 'maintenance' },
+    queues: { ibmq_lima: 4, ibmq_belem: 0, ibm_fez: 11 },
+    calibrated: {
+      device: 'ibmq_lima',
+      numQubits: 5,
+      calibratedAt: new Date('2021-03-15T00:36:03-04:00').toISOString(),
+      qubit0: { t1Seconds: 59.69864328663569e-6 },
+    },
+    jobIds: JOBS.map((j) => j.id),
+    failedJob: { id: 'd1ibmjob1', reason: 'qubit 7 out of range' },
+    completedJob: { id: 'd1ibmjob0', shots: 1000 },
+    exposesStartTime: true,
+  },
+});
+
+describe('IbmProvider configuration', () => {
+  it('takes the key from QISKIT_IBM_TOKEN or IBM_QUANTUM_TOKEN and names the variable when neither is set', () => {
+    const saved = { a: process.env.QISKIT_IBM_TOKEN, b: process.env.IBM_QUANTUM_TOKEN };
+    try {
+      delete process.env.QISKIT_IBM_TOKEN;
+      delete process.env.IBM_QUANTUM_TOKEN;
+      expect(() => new IbmProvider()).toThrow(QobsConfigError);
+      expect(() => new IbmProvider()).toThrow(/QISKIT_IBM_TOKEN/);
+      process.env.IBM_QUANTUM_TOKEN = 'x-key-from-env';
+      expect(new IbmProvider().name).toBe('ibm');
+    } finally {
+      if (saved.a === undefined) delete process.env.QISKIT_IBM_TOKEN;
+      else process.env.QISKIT_IBM_TOKEN = saved.a;
+      if (saved.b === undefined) delete process.env.IBM_QUANTUM_TOKEN;
+      else process.env.IBM_QUANTUM_TOKEN = saved.b;
+    }
+  });
+});

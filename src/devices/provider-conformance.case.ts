@@ -1,0 +1,330 @@
+// The conformance suite every Provider adapter runs against a local server that answers as that provider's
+// documented API does: happy paths, 401, 403, 429 with Retry-After, 5xx, timeouts, malformed JSON, pagination.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectValidCalibration } from './conformance.js';
+import type { RetryOptions } from './provider-http.js';
+import {
+  type Provider,
+  ProviderAuthError,
+  ProviderError,
+  ProviderForbiddenError,
+  ProviderRateLimitError,
+  ProviderResponseError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from './provider.js';
+import type { DeviceStatus } from './types.js';
+
+/** A fault the fake API answers with instead of the real answer. */
+export type Fault = { readonly status: number; readonly retryAfterSeconds?: number } | 'malformed' | 'hang';
+
+/** What a route handler returns: a status, a JSON body (or raw text) and headers. */
+export interface FakeAnswer {
+  readonly status?: number;
+  readonly json?: unknown;
+  readonly text?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export type FakeRoute = (req: IncomingMessage, url: URL, body: string) => FakeAnswer | undefined;
+
+/** A local HTTP server (127.0.0.1, port 0) playing a provider's API, with fault injection. */
+export interface FakeApi {
+  readonly url: string;
+  /** Answers the next `times` API requests (those `affects` accepts) with `fault`. */
+  fail(fault: Fault, times?: number): void;
+  /** API requests seen (those `affects` accepts). */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a fake API. `affects` says which requests faults and the request count apply to (IBM's IAM token
+ * exchange is not the API under test). `errorBody` shapes an error answer as the provider does.
+ */
+export async function startFakeApi(
+  route: FakeRoute,
+  options: {
+    affects?: (url: URL) => boolean;
+    errorBody?: (status: number) => FakeAnswer;
+  } = {},
+): Promise<FakeApi> {
+  const affects = options.affects ?? (() => true);
+  const errorBody = options.errorBody ?? ((status: number) => ({ json: { error: `HTTP ${status}` } }));
+  let fault: Fault | undefined;
+  let remaining = 0;
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const send = (res: ServerResponse, a: FakeAnswer) => {
+    const text = a.text ?? JSON.stringify(a.json ?? {});
+    res.writeHead(a.status ?? 200, { 'content-type': 'application/json', ...(a.headers ?? {}) });
+    res.end(text);
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (affects(url)) {
+        requests++;
+        if (fault !== undefined && remaining > 0) {
+          const f = fault;
+          remaining--;
+          if (f === 'hang') {
+            // Bounded: answers after 5 s if the client has not given up, so nothing outlives the test.
+            const t = setTimeout(() => send(res, { json: {} }), 5000);
+            res.on('close', () => clearTimeout(t));
+            return;
+          }
+          if (f === 'malformed') return send(res, { text: '{"devices": [unterminated' });
+          const e = errorBody(f.status);
+          return send(res, {
+            ...e,
+            status: f.status,
+            headers: {
+              ...(e.headers ?? {}),
+              ...(f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {}),
+            },
+          });
+        }
+      }
+      const answer = route(req, url, body) ?? { status: 404, ...errorBody(404) };
+      send(res, answer);
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    fail(f: Fault, times = 1) {
+      fault = f;
+      remaining = times;
+    },
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What an adapter's fake API holds, so the suite can check the adapter read it right. */
+export interface ConformanceExpectations {
+  /** Device names (the provider's own) the fake lists, over all pages. */
+  readonly devices: readonly string[];
+  readonly statuses: Readonly<Record<string, DeviceStatus>>;
+  /** Queue length per device; undefined where the provider publishes none. */
+  readonly queues: Readonly<Record<string, number | undefined>>;
+  /** A device with a calibration and figures read straight from the fake's document. */
+  readonly calibrated: {
+    readonly device: string;
+    readonly numQubits: number;
+    readonly calibratedAt: string;
+    readonly qubit0: { readonly t1Seconds?: number; readonly readoutError?: number };
+  };
+  /** A device that publishes no calibration (a simulator). */
+  readonly uncalibrated?: string;
+  /** Every job id, newest first, over all pages. */
+  readonly jobIds: readonly string[];
+  readonly failedJob: { readonly id: string; readonly reason: string };
+  readonly completedJob: { readonly id: string; readonly shots: number };
+  /** Whether the provider exposes when a job started running (Braket does not). */
+  readonly exposesStartTime: boolean;
+}
+
+/** What the suite needs of an adapter. */
+export interface ProviderHarness {
+  readonly name: string;
+  /** The credential the adapter is given; must never appear in an error. */
+  readonly secret: string;
+  start(): Promise<FakeApi>;
+  create(api: FakeApi, options: RetryOptions, credential?: string): Provider;
+  readonly expected: ConformanceExpectations;
+}
+
+/** Runs the shared suite against one adapter. */
+export function runProviderConformance(h: ProviderHarness): void {
+  describe(`Provider conformance: ${h.name}`, () => {
+    let api: FakeApi;
+    const sleeps: number[] = [];
+    const errors: unknown[] = [];
+    const retry = (more: RetryOptions = {}): RetryOptions => ({
+      timeoutMs: 2000,
+      maxAttempts: 3,
+      backoffMs: 1,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      ...more,
+    });
+    const provider = (more: RetryOptions = {}) => h.create(api, retry(more));
+    const rejects = async (p: Promise<unknown>): Promise<unknown> => {
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, 'expected the call to fail').toBeInstanceOf(ProviderError);
+      errors.push(err);
+      return err;
+    };
+
+    beforeAll(async () => {
+      api = await h.start();
+    });
+    afterAll(async () => {
+      await api.close();
+    });
+
+    it('lists every device, following pagination', async () => {
+      const devices = await provider().listDevices();
+      expect(devices.map((d) => d.name).sort()).toEqual([...h.expected.devices].sort());
+      for (const d of devices) expect(d.id).toBe(`${d.provider}.${d.name}`);
+    });
+
+    it('reads status and queue length per device', async () => {
+      const p = provider();
+      for (const [device, status] of Object.entries(h.expected.statuses))
+        expect(await p.status(device)).toBe(status);
+      for (const [device, queue] of Object.entries(h.expected.queues))
+        expect(await p.queueLength(device)).toBe(queue);
+    });
+
+    it('maps the calibration into the normalized model', async () => {
+      const p = provider();
+      const c = h.expected.calibrated;
+      const cal = await p.calibration(c.device);
+      expect(cal).toBeDefined();
+      if (!cal) return;
+      expectValidCalibration(cal);
+      expect(cal.numQubits).toBe(c.numQubits);
+      expect(cal.calibratedAt).toBe(c.calibratedAt);
+      const q0 = cal.qubits.find((q) => q.qubit === 0);
+      if (c.qubit0.t1Seconds !== undefined) expect(q0?.t1Seconds).toBeCloseTo(c.qubit0.t1Seconds, 12);
+      if (c.qubit0.readoutError !== undefined)
+        expect(q0?.readoutError).toBeCloseTo(c.qubit0.readoutError, 12);
+      if (h.expected.uncalibrated) expect(await p.calibration(h.expected.uncalibrated)).toBeUndefined();
+    });
+
+    it('lists jobs across pages, newest first, and honours the limit', async () => {
+      const p = provider();
+      const all = await p.listJobs({ limit: 1000 });
+      expect(all.map((j) => j.id)).toEqual(h.expected.jobIds);
+      const some = await p.listJobs({ limit: 3 });
+      expect(some.map((j) => j.id)).toEqual(h.expected.jobIds.slice(0, 3));
+    });
+
+    it('gets a job with its times, shots and failure reason', async () => {
+      const p = provider();
+      const failed = await p.getJob(h.expected.failedJob.id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error?.message).toContain(h.expected.failedJob.reason);
+      const done = await p.getJob(h.expected.completedJob.id);
+      expect(done.status).toBe('completed');
+      expect(done.shots).toBe(h.expected.completedJob.shots);
+      expect(done.finishedAt).toBeInstanceOf(Date);
+      expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(done.createdAt.getTime());
+      if (h.expected.exposesStartTime) {
+        expect(done.startedAt).toBeInstanceOf(Date);
+        expect(done.startedAt!.getTime()).toBeGreaterThanOrEqual(done.createdAt.getTime());
+      } else expect(done.startedAt).toBeNull();
+    });
+
+    it('401: an unauthorized error, not retried past a credential refresh', async () => {
+      const p = provider();
+      api.fail({ status: 401 }, 10);
+      const before = api.requests;
+      const err = await rejects(p.listDevices());
+      api.fail('malformed', 0);
+      expect(err).toBeInstanceOf(ProviderAuthError);
+      expect((err as ProviderError).code).toBe('provider_unauthorized');
+      expect(api.requests - before).toBeLessThanOrEqual(2);
+    });
+
+    it('401 for a wrong credential, and the credential never shows', async () => {
+      const p = h.create(api, retry(), 'wrong-credential-0123456789');
+      const err = await rejects(p.listDevices());
+      expect(err).toBeInstanceOf(ProviderAuthError);
+      expect(String((err as Error).stack)).not.toContain('wrong-credential-0123456789');
+    });
+
+    it('403: a forbidden error, not retried', async () => {
+      const p = provider();
+      api.fail({ status: 403 }, 10);
+      const before = api.requests;
+      const err = await rejects(p.listJobs());
+      api.fail('malformed', 0);
+      expect(err).toBeInstanceOf(ProviderForbiddenError);
+      expect(api.requests - before).toBe(1);
+    });
+
+    it('429: waits the Retry-After, then succeeds', async () => {
+      const p = provider();
+      sleeps.length = 0;
+      api.fail({ status: 429, retryAfterSeconds: 7 }, 1);
+      const devices = await p.listDevices();
+      expect(devices.length).toBe(h.expected.devices.length);
+      expect(sleeps).toContain(7000);
+    });
+
+    it('429 that persists: a rate-limit error carrying Retry-After, after the attempts', async () => {
+      const p = provider();
+      api.fail({ status: 429, retryAfterSeconds: 3 }, 100);
+      const before = api.requests;
+      const err = await rejects(p.listDevices());
+      api.fail('malformed', 0);
+      expect(err).toBeInstanceOf(ProviderRateLimitError);
+      expect((err as ProviderRateLimitError).retryAfterSeconds).toBe(3);
+      expect(api.requests - before).toBe(3);
+    });
+
+    it('5xx: retried with backoff and recovered; persistent 5xx is unavailable', async () => {
+      const p = provider();
+      sleeps.length = 0;
+      api.fail({ status: 503 }, 2);
+      const status = await p.status(h.expected.calibrated.device);
+      expect(status).toBe(h.expected.statuses[h.expected.calibrated.device]);
+      expect(sleeps.length).toBe(2);
+      api.fail({ status: 500 }, 100);
+      const err = await rejects(p.listJobs());
+      api.fail('malformed', 0);
+      expect(err).toBeInstanceOf(ProviderUnavailableError);
+      expect((err as ProviderError).status).toBe(500);
+    });
+
+    it('timeout: a hung request ends with a timeout error', async () => {
+      const p = provider({ timeoutMs: 200, maxAttempts: 2 });
+      api.fail('hang', 2);
+      const err = await rejects(p.listDevices());
+      api.fail('malformed', 0);
+      expect(err).toBeInstanceOf(ProviderTimeoutError);
+      expect((err as ProviderTimeoutError).timeoutMs).toBe(200);
+    });
+
+    it('malformed JSON: a bad-response error, not retried', async () => {
+      const p = provider();
+      api.fail('malformed', 1);
+      const err = await rejects(p.listDevices());
+      expect(err).toBeInstanceOf(ProviderResponseError);
+      // The next call is served normally: the adapter kept no broken state.
+      expect((await p.listDevices()).length).toBe(h.expected.devices.length);
+    });
+
+    it('never puts the credential in an error', () => {
+      expect(errors.length).toBeGreaterThan(5);
+      for (const e of errors) {
+        const all = `${String(e)} ${(e as Error).stack} ${JSON.stringify(e)} ${String((e as Error).cause ?? '')}`;
+        expect(all).not.toContain(h.secret);
+      }
+    });
+  });
+}
