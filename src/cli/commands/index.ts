@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as registerAlerts } from './alerts.js';
 import { register as registerAnalyze } from './analyze.js';
+import { register as registerCost } from './cost.js';
 import { register as registerExportAlerts } from './export-alerts.js';
 import { register as registerImport } from './import.js';
 import { register as registerQuery } from './query.js';
@@ -22,6 +23,7 @@ registrations.push(registerSimulate);
 registrations.push(registerUp);
 registrations.push(registerAnalyze);
 registrations.push(registerStart);
+registrations.push(registerCost);
 
 export function registerAll(program: Command): void {
   for (const r of registrations) r(program);

@@ -1,0 +1,35 @@
+// The cost module's public face: price catalogue, tracker, budgets, usage optimizer, device router.
+export {
+  type Catalogue,
+  configuredCatalogue,
+  defaultCatalogue,
+  defaultCataloguePath,
+  loadCatalogue,
+  parseCatalogue,
+  PriceBook,
+  type PriceEntry,
+  type Priced,
+  type PricingModel,
+  priceUsage,
+  type Usage,
+  VersionedPrices,
+} from './catalogue.js';
+export { PriceNotFoundError, PriceUnconfirmedError, UsageError } from './errors.js';
+export {
+  BUDGET_METRIC,
+  BUDGET_REMAINING_METRIC,
+  BudgetBook,
+  type BudgetBookOptions,
+  type BudgetSpec,
+  type BudgetStatus,
+  type SpendEvent,
+} from './budgets.js';
+export {
+  type CostRecord,
+  CostTracker,
+  type CostTrackerOptions,
+  readLedger,
+  type RecordOptions,
+  usageOfJob,
+} from './tracker.js';
+export { buildReport, type CostReport, type Recommendation, type ReportRow } from './report.js';
