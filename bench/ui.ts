@@ -14,7 +14,7 @@ const quick = process.argv.includes('--quick');
 const TARGET_SAMPLES = quick ? 300_000 : 1_000_000;
 const SERIES_PER_SCRAPE = 113; // five devices × 22 series + three cost series (see seed.ts)
 const INTERVAL_MS = 15_000;
-const RUNS = quick ? 2 : 7;
+const RUNS = quick ? 3 : 8;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -81,11 +81,13 @@ try {
     for (let i = 0; i < RUNS; i++) results[label].push(await render(hash));
   }
   const fig = (label: '1h' | '24h') => {
-    const r = results[label];
+    const all = results[label];
+    // The first load is reported as `cold`; the median is over the warm loads after it.
+    const r = all.length > 1 ? all.slice(1) : all;
     return {
-      cold_ms: Math.round(r[0].firstRenderMs),
+      cold_ms: Math.round(all[0].firstRenderMs),
       median_ms: Math.round(median(r.map((x) => x.firstRenderMs))),
-      max_ms: Math.round(Math.max(...r.map((x) => x.firstRenderMs))),
+      max_warm_ms: Math.round(Math.max(...r.map((x) => x.firstRenderMs))),
       api_span_median_ms: Math.round(median(r.map((x) => x.apiSpanMs))),
       slowest_query_median_ms: Math.round(median(r.map((x) => x.slowestApiMs))),
       dom_content_loaded_median_ms: Math.round(median(r.map((x) => x.domContentLoadedMs))),
@@ -112,7 +114,7 @@ try {
       runs: RUNS,
       first_render_1h_median_ms: h1.median_ms,
       first_render_1h_cold_ms: h1.cold_ms,
-      first_render_1h_max_ms: h1.max_ms,
+      first_render_1h_max_warm_ms: h1.max_warm_ms,
       queries_1h_median_ms: h1.api_span_median_ms,
       slowest_query_1h_median_ms: h1.slowest_query_median_ms,
       first_render_24h_median_ms: h24.median_ms,

@@ -36,7 +36,13 @@ export async function launchHeadless(viewport = { width: 1280, height: 900 }): P
  * APIs that a workbench may not serve yet (their issues have not landed); the pages show a "not available"
  * notice for their 404. Chromium itself logs every 404 fetch as a console error; only these are excused.
  */
-export const OPTIONAL_APIS = ['/api/alerts', '/api/silences', '/api/devices', '/api/costs'];
+export const OPTIONAL_APIS = [
+  '/api/v1/alerts',
+  '/api/v2/alerts',
+  '/api/v2/silences',
+  '/api/devices',
+  '/api/costs',
+];
 
 /** Collects console errors, uncaught page errors and failed requests of a page (404s of OPTIONAL_APIS excused). */
 export function watchErrors(page: Page): string[] {

@@ -2,12 +2,13 @@
 // loads cleanly (screenshots for the docs), the Overview matches the PromQL API, an execution opens its trace
 // and its logs, the live tail shows a line sent over OTLP, and hostile label values and messages stay text.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { alertsPlugin, defaultRulePackPath } from '../alerts/index.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
 import { checkOverviewAgainstApi } from './testing/checks.js';
@@ -33,7 +34,22 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
       encoding: 'utf8',
     });
     if (build.status !== 0) throw new Error(`ui build failed: ${build.stderr}`);
-    tw = await startTestWorkbench(uiDir);
+    // The shipped rule pack, evaluated every second instead of every minute, so the Alerts page has the
+    // seeded offline device's alert (pending: the rule wants five minutes) by the time of its screenshot.
+    const rules = join(uiDir, 'quantum.rules.yml');
+    writeFileSync(
+      rules,
+      readFileSync(defaultRulePackPath(), 'utf8').replace(/interval: 1m/g, 'interval: 1s'),
+    );
+    const alerts = alertsPlugin({ ruleFiles: [rules], tickMs: 200, externalURL: 'http://127.0.0.1:8000' });
+    tw = await startTestWorkbench(uiDir, [
+      {
+        name: 'alerts',
+        setup(wb) {
+          alerts.setup(wb);
+        },
+      },
+    ]);
     ({ traceIds } = seedStore(tw.wb.store, { endMs, durationMs: 2 * 3_600_000, executions: 12 }));
     browser = await launchHeadless();
     mkdirSync(shotsDir, { recursive: true });
@@ -64,6 +80,17 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
       // The default range (last hour, ending now) so the screenshots show the picker as users first see it.
       const { page, errors } = await open(`${id}?refresh=off${extra[id] ?? ''}`);
       await expect.poll(() => page.locator('h1').textContent()).toBe(id[0].toUpperCase() + id.slice(1));
+      if (id === 'alerts') {
+        // Wait for the evaluator's first rounds over the seeded data, then draw the page again.
+        await expect
+          .poll(async () => (await (await fetch(`${tw.wb.url}/api/v1/alerts`)).json()).data.alerts.length, {
+            timeout: 10_000,
+          })
+          .toBeGreaterThan(0);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await waitReady(page, 2);
+        expect(await page.locator('[data-testid=not-available]').count()).toBe(0);
+      }
       await page.waitForTimeout(200);
       const file = join(shotsDir, `${id}.png`);
       await page.screenshot({ path: file, fullPage: id === 'overview' });

@@ -51,6 +51,8 @@ export async function sendJson<T>(method: string, path: string, body?: unknown):
 
 async function readJson<T>(res: Response): Promise<T> {
   const text = await res.text();
+  // Alertmanager answers some writes (DELETE of a silence) with an empty 200.
+  if (res.ok && text.trim() === '') return {} as T;
   let doc: unknown;
   try {
     doc = text ? JSON.parse(text) : {};
@@ -58,7 +60,7 @@ async function readJson<T>(res: Response): Promise<T> {
     throw new ApiError(res.status, `${res.url}: HTTP ${res.status}, not JSON`);
   }
   if (!res.ok) {
-    const d = doc as { error?: unknown; message?: unknown };
+    const d = (doc ?? {}) as { error?: unknown; message?: unknown };
     const msg =
       typeof d.error === 'string'
         ? d.error

@@ -280,48 +280,64 @@ function strRecord(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, str(x)]));
 }
 
-/** `GET /api/alerts`: firing and pending alerts. */
-export async function listAlerts(): Promise<AlertView[]> {
-  const doc = await getJson<unknown>('/api/alerts');
-  return listOf(doc, 'alerts').map((a) => {
+/** The canonical key of a label set, to join the rule evaluator's alerts with the router's. */
+export function labelsKey(labels: Record<string, string>): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+}
+
+/**
+ * Firing and pending alerts from the rule evaluator (`GET /api/v1/alerts`, Prometheus' shape), each marked
+ * with the silences the router applies to it (`GET /api/v2/alerts`, Alertmanager's shape) when it has them.
+ */
+export async function listAlerts(): Promise<(AlertView & { silencedBy: string[] })[]> {
+  const doc = (await getJson<Json>('/api/v1/alerts')) as { data?: { alerts?: Json[] } };
+  const routed = await getJson<Json[]>('/api/v2/alerts').catch(() => [] as Json[]);
+  const silenced = new Map<string, string[]>();
+  for (const r of Array.isArray(routed) ? routed : []) {
+    const st = r.status as { silencedBy?: string[] } | undefined;
+    if (st?.silencedBy?.length) silenced.set(labelsKey(strRecord(r.labels)), st.silencedBy);
+  }
+  return (doc.data?.alerts ?? []).map((a) => {
     const labels = strRecord(a.labels);
-    const status = a.status as Json | undefined;
     return {
-      name: str(pick(a, 'name', 'alertname') ?? labels.alertname),
-      state: str(
-        pick(a, 'state') ?? (status && typeof status === 'object' ? status.state : status),
-      ).toLowerCase(),
+      name: labels.alertname ?? str(a.name),
+      state: str(a.state).toLowerCase(),
       labels,
       annotations: strRecord(a.annotations),
-      sinceMs: toMs(pick(a, 'activeAt', 'active_at', 'startsAt', 'starts_at', 'since')),
-      value: str(pick(a, 'value')),
+      sinceMs: toMs(pick(a, 'activeAt', 'startsAt')),
+      value: str(a.value),
+      silencedBy: silenced.get(labelsKey(labels)) ?? [],
     };
   });
 }
 
-/** `GET /api/silences`. */
+/** `GET /api/v2/silences` (Alertmanager's shape). */
 export async function listSilences(): Promise<SilenceView[]> {
-  const doc = await getJson<unknown>('/api/silences');
+  const doc = await getJson<unknown>('/api/v2/silences');
   return listOf(doc, 'silences').map((s) => {
     const status = s.status as Json | undefined;
     return {
-      id: str(pick(s, 'id', 'silenceID', 'silence_id')),
+      id: str(pick(s, 'id', 'silenceID')),
       matchers: (Array.isArray(s.matchers) ? (s.matchers as Json[]) : []).map((m) => ({
         name: str(m.name),
         value: str(m.value),
         isRegex: m.isRegex === true,
         isEqual: m.isEqual !== false,
       })),
-      startsMs: toMs(pick(s, 'startsAt', 'starts_at')),
-      endsMs: toMs(pick(s, 'endsAt', 'ends_at')),
-      createdBy: str(pick(s, 'createdBy', 'created_by')),
+      startsMs: toMs(s.startsAt),
+      endsMs: toMs(s.endsAt),
+      createdBy: str(s.createdBy),
       comment: str(s.comment),
-      state: str(status && typeof status === 'object' ? status.state : (status ?? s.state)).toLowerCase(),
+      state: str(status && typeof status === 'object' ? status.state : status).toLowerCase(),
     };
   });
 }
 
-/** `POST /api/silences` with Alertmanager's v2 body; returns the new id. */
+/** `POST /api/v2/silences` with Alertmanager's body; returns the new silence's id. */
 export async function createSilence(p: {
   matchers: readonly { name: string; value: string; isRegex: boolean; isEqual: boolean }[];
   startsMs: number;
@@ -329,19 +345,19 @@ export async function createSilence(p: {
   createdBy: string;
   comment: string;
 }): Promise<string> {
-  const doc = await sendJson<Json>('POST', '/api/silences', {
+  const doc = await sendJson<Json>('POST', '/api/v2/silences', {
     matchers: p.matchers,
     startsAt: new Date(p.startsMs).toISOString(),
     endsAt: new Date(p.endsMs).toISOString(),
     createdBy: p.createdBy,
     comment: p.comment,
   });
-  return str(pick(doc, 'silenceID', 'id', 'silence_id'));
+  return str(pick(doc, 'silenceID', 'id'));
 }
 
-/** `DELETE /api/silences/<id>`: expires a silence. */
+/** `DELETE /api/v2/silence/<id>`: expires a silence. */
 export async function expireSilence(id: string): Promise<void> {
-  await sendJson<unknown>('DELETE', `/api/silences/${encodeURIComponent(id)}`);
+  await sendJson<unknown>('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
 }
 
 /** Raw JSON of the devices and costs APIs (drawn by their pages). */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createEngine, handleQuery, handleQueryRange } from '../../promql/index.js';
-import { startWorkbench, type Workbench } from '../../server/index.js';
+import { startWorkbench, type Workbench, type WorkbenchPlugin } from '../../server/index.js';
 import { registerUi } from '../index.js';
 
 /** A workbench in a temporary data directory; `close()` also removes the directory. */
@@ -30,8 +30,11 @@ function mountQueries(app: FastifyInstance, wb: Workbench): void {
   }
 }
 
-/** Starts a workbench serving the dashboard bundle found in `uiRoot`. */
-export async function startTestWorkbench(uiRoot: string): Promise<TestWorkbench> {
+/** Starts a workbench serving the dashboard bundle found in `uiRoot`, with more plugins when given. */
+export async function startTestWorkbench(
+  uiRoot: string,
+  plugins: WorkbenchPlugin[] = [],
+): Promise<TestWorkbench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'qobs-ui-wb-'));
   const wb = await startWorkbench(
     {
@@ -52,6 +55,7 @@ export async function startTestWorkbench(uiRoot: string): Promise<TestWorkbench>
             await registerUi(w.app, { root: uiRoot });
           },
         },
+        ...plugins,
       ],
       log: () => {},
     },

@@ -31,8 +31,7 @@ function labelsText(labels: Record<string, string>): string {
 export const alertsPage: PageDef = {
   id: 'alerts',
   title: 'Alerts',
-  mount(root, mountCtx) {
-    let ctx = mountCtx;
+  mount(root) {
     const alertsBox = h('div', { class: 'results', 'data-testid': 'alerts' });
     const silencesBox = h('div', { class: 'results', 'data-testid': 'silences' });
     const matchers = h('input', {
@@ -87,6 +86,7 @@ export const alertsPage: PageDef = {
     root.append(h('h2', null, 'Firing and pending'), alertsBox, h('h2', null, 'Silences'), form, silencesBox);
 
     function silenceFor(a: AlertView): void {
+      // The router's labels are the rule's; matching them all silences exactly this alert.
       matchers.value = Object.entries(a.labels)
         .map(([k, v]) => `${k}="${v}"`)
         .join(', ');
@@ -111,18 +111,42 @@ export const alertsPage: PageDef = {
             columns: [
               {
                 title: 'State',
-                cell: (a) =>
+                cell: (a) => [
                   h(
                     'span',
                     { class: `badge level-${a.state === 'pending' ? 'yellow' : 'red'}` },
                     a.state === 'pending' ? 'Pending' : 'Firing',
                   ),
+                  a.silencedBy.length > 0
+                    ? h(
+                        'span',
+                        {
+                          class: 'badge silenced',
+                          'data-testid': 'silenced',
+                          title: `Silenced by ${a.silencedBy.join(', ')}`,
+                        },
+                        'Silenced',
+                      )
+                    : null,
+                ],
               },
               { title: 'Alert', cell: (a) => a.name },
               { title: 'Labels', cell: (a) => h('code', null, labelsText(a.labels)) },
               { title: 'Summary', cell: (a) => a.annotations.summary ?? a.annotations.description ?? '' },
               { title: 'Since', cell: (a) => (a.sinceMs !== undefined ? formatTime(a.sinceMs) : '–') },
-              { title: 'Value', cell: (a) => a.value, numeric: true },
+              {
+                title: 'Value',
+                numeric: true,
+                // Rounded for reading; the exact value is in the tooltip.
+                cell: (a) =>
+                  h(
+                    'span',
+                    { title: a.value },
+                    Number.isFinite(Number(a.value)) && a.value !== ''
+                      ? String(Number(Number(a.value).toPrecision(4)))
+                      : a.value,
+                  ),
+              },
               {
                 title: '',
                 cell: (a) =>
@@ -205,9 +229,7 @@ export const alertsPage: PageDef = {
     }
 
     return {
-      async refresh(c) {
-        ctx = c;
-        void ctx;
+      async refresh() {
         await load();
       },
     };
