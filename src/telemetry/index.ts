@@ -12,7 +12,7 @@ export {
 } from './log-schema.js';
 export type { LogLine } from './log-schema.js';
 export { lineOptions, redactingPinoOptions } from './logs.js';
-export type { LogLevel, LogsOptions } from './logs.js';
+export type { LogLevel, LogsOptions, RedactConfig } from './logs.js';
 export { CONTENT_TYPE, METRIC, prometheusText, QuantumMetrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { calibrationErrorRates, Observer } from './observer.js';
@@ -36,7 +36,7 @@ export type {
   TrainingScope,
 } from './observer.js';
 export { REDACTED, redactSecrets, redactText } from './redact.js';
-export type { Finding, SecretType } from './redact.js';
+export type { Finding, RedactOptions, SecretType } from './redact.js';
 export { ATTR, BUCKETS, EVENT_TYPES, EXECUTION_STATUS, SPAN } from './semconv.js';
 export type { EventType, ExecutionStatus, FidelityMethod } from './semconv.js';
 export { startMetricsServer } from './server.js';

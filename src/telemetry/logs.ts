@@ -4,7 +4,7 @@ import type { Span } from '@opentelemetry/api';
 import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { QobsConfigError } from '../errors.js';
-import { type Finding, redactSecrets } from './redact.js';
+import { type Finding, type RedactOptions, redactSecrets } from './redact.js';
 import type { EventType } from './semconv.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -18,6 +18,9 @@ export interface LogsOptions {
   /** Security events per minute at most (credential findings beyond it are counted as dropped). Default 60. */
   readonly securityEventsPerMinute?: number;
 }
+
+/** Redaction of log lines: on by default; `false` writes lines as given (only for trusted destinations). */
+export type RedactConfig = boolean | { readonly keys?: readonly string[] };
 
 /** Called for each finding (metrics) and for each security event dropped by the rate limit. */
 export interface LogHooks {
@@ -77,6 +80,8 @@ class RateLimit {
 export class QuantumLogger {
   readonly pino: Logger;
   private readonly limit: RateLimit;
+  private readonly redact: boolean;
+  private readonly redactOptions: RedactOptions;
   private readonly closeDestination: () => Promise<void>;
 
   constructor(
@@ -84,7 +89,10 @@ export class QuantumLogger {
     options: LogsOptions,
     private readonly hooks: LogHooks,
     otlpStream?: () => Writable,
+    redact: RedactConfig = true,
   ) {
+    this.redact = redact !== false;
+    this.redactOptions = typeof redact === 'object' ? { keys: redact.keys } : {};
     const level = options.level ?? 'info';
     if (!LEVELS.includes(level))
       throw new QobsConfigError('logs.level', `must be one of ${LEVELS.join(', ')}, got '${level}'`);
@@ -145,8 +153,9 @@ export class QuantumLogger {
     span?: Span,
   ): void {
     if (!this.pino.isLevelEnabled(level)) return;
-    const r = redactSecrets({ line: { event_type: eventType, ...fields }, message });
-    const line = r.value.line as Record<string, unknown>;
+    const raw = { line: { event_type: eventType, ...fields } as Record<string, unknown>, message };
+    const r = this.redact ? redactSecrets(raw, this.redactOptions) : { value: raw, findings: [] };
+    const line = r.value.line;
     // Trace and span ids are ours (hex), added after the scan.
     const ctx = (span ?? trace.getActiveSpan())?.spanContext();
     if (ctx && ctx.traceId !== '00000000000000000000000000000000') {

@@ -16,7 +16,7 @@ import type { Circuit } from '../circuit/index.js';
 import type { Calibration, Device, DeviceStatus, JobRecord } from '../devices/index.js';
 import { QobsConfigError } from '../errors.js';
 import { type CircuitInfo, circuitInfo } from './analysis.js';
-import { type LogLevel, type LogsOptions, QuantumLogger } from './logs.js';
+import { type LogLevel, type LogsOptions, QuantumLogger, type RedactConfig } from './logs.js';
 import { type MetricsOptions, QuantumMetrics } from './metrics.js';
 import { otlpLogStream } from './otlp-logs.js';
 import { type MetricsServer, startMetricsServer } from './server.js';
@@ -71,6 +71,11 @@ export interface ObserverOptions {
   readonly costOf?: CostOf;
   /** Computes the fidelity of jobs run through `observer.run` (e.g. Hellinger against the ideal simulator). */
   readonly fidelityOf?: FidelityOf;
+  /**
+   * Secret redaction of log lines and span attributes: on by default; `{ keys }` adds field names to treat as
+   * secrets; `false` turns it off (only for destinations that may hold secrets).
+   */
+  readonly redact?: RedactConfig;
   /** Builds the stream for `logs: { destination: 'otlp' }`. */
   readonly otlpLogStream?: () => Writable;
 }
@@ -262,6 +267,8 @@ export class Observer {
   private readonly lastStatus = new Map<string, DeviceStatus>();
   private readonly lastCalibration = new Map<string, string>();
   private droppedCount = 0;
+  private readonly redactOn: boolean;
+  private readonly redactKeys: readonly string[] | undefined;
 
   /** An Observer with every signal off: instrumented code runs and records nothing. */
   static noop(serviceName = 'qobs'): Observer {
@@ -272,6 +279,8 @@ export class Observer {
     if (!options || typeof options.serviceName !== 'string' || options.serviceName.length === 0)
       throw new QobsConfigError('serviceName', 'must be a non-empty string');
     this.serviceName = options.serviceName;
+    this.redactOn = options.redact !== false;
+    this.redactKeys = typeof options.redact === 'object' ? options.redact.keys : undefined;
     const version = options.serviceVersion ?? '0.1.0';
     this.costOf = options.costOf;
     this.fidelityOf = options.fidelityOf;
@@ -299,6 +308,7 @@ export class Observer {
                   serviceVersion: version,
                   onDrop: (reason) => this.drop('logs', reason),
                 })),
+            options.redact,
           );
     const t = options.traces ?? endpointConfigured();
     this.tracing =
@@ -357,7 +367,8 @@ export class Observer {
 
   /** Spans leave the process like log lines: string attribute values are redacted and the finding counted. */
   private redactAttributes(attributes: Attributes): Attributes {
-    const { value, findings } = redactSecrets(attributes);
+    if (!this.redactOn) return attributes;
+    const { value, findings } = redactSecrets(attributes, { keys: this.redactKeys });
     if (findings.length > 0)
       this.quantumMetrics?.securityEvents.inc(
         { security_event_type: 'credential_exposure_detected', service: this.serviceName },
@@ -367,6 +378,7 @@ export class Observer {
   }
 
   private redactString(value: string, path: string): string {
+    if (!this.redactOn) return value;
     const findings: Finding[] = [];
     const out = redactText(value, path, findings);
     if (findings.length > 0)
@@ -441,8 +453,11 @@ export class Observer {
       const e = errorParts(err);
       // Spans leave the process too: an error's message and stack are redacted like a log line.
       const findings: Finding[] = [];
-      const message = redactText(e.message, ATTR.errorMessage, findings);
-      const stack = e.stack === undefined ? undefined : redactText(e.stack, 'exception.stacktrace', findings);
+      const message = this.redactOn ? redactText(e.message, ATTR.errorMessage, findings) : e.message;
+      const stack =
+        e.stack === undefined || !this.redactOn
+          ? e.stack
+          : redactText(e.stack, 'exception.stacktrace', findings);
       if (findings.length > 0)
         this.quantumMetrics?.securityEvents.inc(
           { security_event_type: 'credential_exposure_detected', service: this.serviceName },

@@ -244,6 +244,29 @@ describe('redaction in the Observer logs', () => {
     );
   });
 
+  it('redact: { keys } adds field names; redact: false writes lines as given', () => {
+    const sink = new LineSink();
+    const observer = new Observer({
+      serviceName: 'keys',
+      logs: { destination: sink },
+      traces: false,
+      redact: { keys: ['X-Internal-Ticket'] },
+    });
+    observer.hardwareEvent('ibm', 'd', 'x', { 'x-internal-ticket': 'tkt-42-abc', other: 'tkt-42-abc' });
+    const line = sink.lines.find((l) => l.event_type === 'quantum_hardware_event');
+    expect(line?.event_details).toEqual({ 'x-internal-ticket': REDACTED, other: 'tkt-42-abc' });
+    const plainSink = new LineSink();
+    const plain = new Observer({
+      serviceName: 'plain',
+      logs: { destination: plainSink },
+      traces: false,
+      redact: false,
+    });
+    plain.hardwareEvent('ibm', 'd', 'x', { note: `key ${SECRETS.awsKeyId}` });
+    expect(plainSink.raw.join('\n')).toContain(SECRETS.awsKeyId);
+    expect(plainSink.lines.some((l) => l.event_type === 'quantum_security_event')).toBe(false);
+  });
+
   it('rate-limits security events and counts the dropped ones', async () => {
     const { observer, sink } = observerWithSink(2);
     for (let i = 0; i < 5; i++) observer.hardwareEvent('ibm', 'd', 'x', { k: `key ${SECRETS.awsKeyId}` });

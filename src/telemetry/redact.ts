@@ -134,10 +134,18 @@ const MAX_DEPTH = 12;
  * @example
  *   redactSecrets({ msg: 'key AKIAIOSFODNN7EXAMPLE' }) // { value: { msg: 'key [REDACTED]' }, findings: [{ type: 'aws_access_key_id', path: 'msg' }] }
  */
-export function redactSecrets<T>(value: T): { value: T; findings: Finding[] } {
+export function redactSecrets<T>(value: T, options: RedactOptions = {}): { value: T; findings: Finding[] } {
   const findings: Finding[] = [];
-  const out = walk(value, { keys: [], ancestors: [], findings }) as T;
+  const extraKeys =
+    options.keys && options.keys.length > 0 ? new Set(options.keys.map((k) => k.toLowerCase())) : undefined;
+  const out = walk(value, { keys: [], ancestors: [], findings, extraKeys }) as T;
   return { value: out, findings };
+}
+
+/** Options of `redactSecrets`. */
+export interface RedactOptions {
+  /** More field names (case-insensitive, exact) whose string values are secrets, e.g. `x-internal-token`. */
+  readonly keys?: readonly string[];
 }
 
 /** Redacts one string; `path` names it in findings. */
@@ -188,6 +196,7 @@ interface Walk {
   readonly keys: Array<string | number>;
   readonly ancestors: object[];
   readonly findings: Finding[];
+  readonly extraKeys: ReadonlySet<string> | undefined;
 }
 
 function pathOf(keys: ReadonlyArray<string | number>): string {
@@ -265,7 +274,10 @@ function walkObject(obj: Record<string, unknown>, w: Walk): Record<string, unkno
     const v = obj[key];
     w.keys.push(key);
     let next: unknown;
-    const kt = typeof v === 'string' && v.length > 0 && v !== REDACTED ? keyType(key) : undefined;
+    const kt =
+      typeof v === 'string' && v.length > 0 && v !== REDACTED
+        ? (keyType(key) ?? (w.extraKeys?.has(key.toLowerCase()) ? 'api_key' : undefined))
+        : undefined;
     if (kt) {
       w.findings.push({ type: kt, path: pathOf(w.keys) });
       next = REDACTED;
