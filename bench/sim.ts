@@ -67,7 +67,7 @@ function gatePass(sizes: number[], minReps: number) {
     // Interleaved rounds, so the gate and the baselines see the same load from other processes; the best
     // time of each over the rounds is kept.
     // Many short rounds for small states: on a loaded machine the best of a few is still disturbed.
-    const reps = Math.max(minReps, 2 ** (26 - n));
+    const reps = Math.max(minReps, 2 ** ((quick ? 24 : 26) - n));
     const perQubit = targets.map(() => Number.POSITIVE_INFINITY);
     let rw = Number.POSITIVE_INFINITY;
     let memcpy = Number.POSITIVE_INFINITY;
@@ -480,7 +480,7 @@ async function noisyShots(shotBudgetSeconds: number) {
     const { model, source } = await torontoNoise(chain);
     const c = basisCircuit(n, 4);
     simulate(c, { shots: 50, seed: 1, noise: model }); // warm-up
-    let shots = 200;
+    let shots = quick ? 50 : 200;
     let seconds = 0;
     for (;;) {
       const t0 = performance.now();
@@ -506,8 +506,11 @@ async function main() {
     `bench sim${quick ? ' --quick' : ''}: node ${process.version}; figures taken on a shared 2-core machine under concurrent load`,
   );
   const passRows = gatePass(quick ? [18, 20] : [20, 22, 24], quick ? 4 : 8);
-  const threadRows = await threads(quick ? [20] : [22, 24], quick ? 3 : 5);
-  const { rows: peerRows, agree } = peers(quick ? [12, 14] : [16, 18, 20], quick ? 5 : 10, quick ? 2 : 20);
+  log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] gate pass done`);
+  const threadRows = await threads(quick ? [18] : [22, 24], quick ? 3 : 5);
+  log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] threads done`);
+  const { rows: peerRows, agree } = peers(quick ? [12, 13] : [16, 18, 20], quick ? 5 : 10, quick ? 1 : 20);
+  log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] peers done`);
   const noisyRows = await noisyShots(quick ? 2 : 8);
   const worstRatio = Math.max(...passRows.map((r) => r.ratio_vs_memcpy));
   const result = {
