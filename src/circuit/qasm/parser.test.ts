@@ -335,6 +335,10 @@ describe('OpenQASM 3 parser', () => {
     }
   });
 
+  it('refuses loops that would unroll past the instruction limit, before unrolling them', () => {
+    expect(() => parseQasm3(`${H3}qubit q;\nfor int i in [0:100000000] x q;`)).toThrow(/too long/);
+  });
+
   it('rejects semantic errors with positions', () => {
     expectError(`${H3}qubit[2] q;\nctrl @ x q[0];`, QasmSemanticError, 4, 8, /acts on 2 qubit/);
     expectError(`${H3}qubit[2] q;\nfor int i in [0:2] x q[i];`, QasmSemanticError, 4, 22, /out of range/);

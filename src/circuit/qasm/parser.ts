@@ -795,7 +795,14 @@ class Parser {
 
   private emitMeasure(q: number, c: number, pos: Pos): void {
     const cond = this.condition;
-    if (cond?.clbits.includes(c))
+    // a short scan: conditions are a register or a bit, and registers in conditions are small in practice;
+    // the bound keeps a pathological `if (huge == 1) measure q -> huge;` linear overall
+    if (
+      cond &&
+      (cond.clbits.length > 64
+        ? c >= cond.clbits[0] && c <= cond.clbits[cond.clbits.length - 1]
+        : cond.clbits.includes(c))
+    )
       throw new QasmUnsupportedError(this.at(pos), 'measurement into a bit of the enclosing if condition');
     this.emit({ name: 'measure', qubits: this.single(q), clbits: this.singleClbit(c), params: NO_PARAMS });
   }
