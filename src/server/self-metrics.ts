@@ -93,6 +93,9 @@ export function ownMetricsText(
       'Secrets redacted from ingested logs and spans.',
       [formatSample('qobs_ingest_secrets_redacted_total', {}, otlp.secretsRedacted)],
     ),
+    family('qobs_internal_errors_total', 'counter', 'Requests answered 500 and failed background passes.', [
+      formatSample('qobs_internal_errors_total', {}, server.httpErrors),
+    ]),
     family('qobs_push_requests_total', 'counter', 'Pushgateway-style push requests.', [
       formatSample('qobs_push_requests_total', {}, server.pushRequests),
     ]),

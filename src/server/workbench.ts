@@ -288,7 +288,16 @@ export async function startWorkbench(
   );
   timers.push(
     setInterval(() => {
-      if (!closing) store.enforceRetention();
+      if (closing) return;
+      try {
+        store.enforceRetention();
+      } catch (err) {
+        // A failed pass (disk full, a locked file) is retried at the next interval; it must not stop ingest.
+        serverStats.httpErrors++;
+        (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+          `qobs: retention pass failed: ${(err as Error).message}`,
+        );
+      }
     }, cfg.retentionCheckIntervalMs),
   );
   if (cfg.selfScrapeIntervalMs > 0)
