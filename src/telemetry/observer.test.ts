@@ -549,6 +549,26 @@ describe('trace plumbing', () => {
 });
 
 describe('hardware setters', () => {
+  it('asks a device for its state once per deviceRefreshMs, not once per run', async () => {
+    const asked = { n: 0 };
+    const make = (deviceRefreshMs: number) => {
+      const dev = new ScriptedDevice('fake_r', [{ queueSeconds: 1, executionSeconds: 1 }]);
+      dev.status = async () => {
+        asked.n++;
+        return 'online';
+      };
+      return { dev, observer: setup({ deviceRefreshMs }).observer };
+    };
+    const slow = make(60_000);
+    for (let i = 0; i < 3; i++) await slow.observer.run(slow.dev, bell());
+    expect(asked.n).toBe(1);
+    asked.n = 0;
+    const eager = make(0);
+    for (let i = 0; i < 3; i++) await eager.observer.run(eager.dev, bell());
+    expect(asked.n).toBe(3);
+    expect(() => setup({ deviceRefreshMs: -1 })).toThrow(/deviceRefreshMs/);
+  });
+
   it('sets the gauges and logs status changes and new calibrations as hardware events', async () => {
     const { observer, sink } = setup();
     observer.setDeviceStatus('ibm', 'ibm_torino', 'online');

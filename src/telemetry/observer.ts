@@ -76,6 +76,8 @@ export interface ObserverOptions {
    * secrets; `false` turns it off (only for destinations that may hold secrets).
    */
   readonly redact?: RedactConfig;
+  /** How often `run` asks a device for status, queue length and calibration (ms; 0: every run). Default 30 s. */
+  readonly deviceRefreshMs?: number;
   /** Builds the stream for `logs: { destination: 'otlp' }`. */
   readonly otlpLogStream?: () => Writable;
 }
@@ -267,6 +269,8 @@ export class Observer {
   private readonly lastStatus = new Map<string, DeviceStatus>();
   private readonly lastCalibration = new Map<string, string>();
   private droppedCount = 0;
+  private readonly deviceRefreshMs: number;
+  private readonly deviceSeen = new Map<string, { atMs: number; calibration: Calibration | undefined }>();
   private readonly redactOn: boolean;
   private readonly redactKeys: readonly string[] | undefined;
 
@@ -283,6 +287,10 @@ export class Observer {
     this.redactKeys = typeof options.redact === 'object' ? options.redact.keys : undefined;
     const version = options.serviceVersion ?? '0.1.0';
     this.costOf = options.costOf;
+    const refresh = options.deviceRefreshMs ?? 30_000;
+    if (!(Number.isFinite(refresh) && refresh >= 0))
+      throw new QobsConfigError('deviceRefreshMs', `must be a non-negative number, got ${refresh}`);
+    this.deviceRefreshMs = refresh;
     this.fidelityOf = options.fidelityOf;
     const m = options.metrics ?? true;
     this.quantumMetrics = m === false ? undefined : new QuantumMetrics(m === true ? {} : m);
@@ -766,7 +774,7 @@ export class Observer {
       circuit,
       shots,
     };
-    const calibration = await this.observeDevice(device, span);
+    const calibration = await this.observeDeviceThrottled(device, span);
     let job: JobRecord;
     const tasks = this.quantumMetrics?.tasks;
     let taskLabels: Record<string, string> | undefined;
@@ -1047,6 +1055,23 @@ export class Observer {
     this.logError(err, ctx);
   }
 
+  /**
+   * `observeDevice` at most once per `deviceRefreshMs` per device: a remote provider is asked three questions
+   * per refresh, not per run. Between refreshes the last calibration is reused (and its figures on the span).
+   */
+  private async observeDeviceThrottled(device: Device, span: Span): Promise<Calibration | undefined> {
+    const last = this.deviceSeen.get(device.id);
+    const now = Date.now();
+    if (last && now - last.atMs < this.deviceRefreshMs) {
+      if (last.calibration) this.calibrationAttributes(span, last.calibration);
+      return last.calibration;
+    }
+    const calibration = await this.observeDevice(device, span);
+    if (this.deviceSeen.size >= 1024 && !this.deviceSeen.has(device.id)) this.deviceSeen.clear(); // bounded
+    this.deviceSeen.set(device.id, { atMs: now, calibration });
+    return calibration;
+  }
+
   /** Asks the device for its status, queue length and calibration and records them; never throws. */
   async observeDevice(device: Device, span: Span = NOOP_SPAN): Promise<Calibration | undefined> {
     if (!this.enabled) return undefined;
@@ -1060,16 +1085,19 @@ export class Observer {
     if (queue.status === 'fulfilled') this.setQueueLength(device.provider, device.name, queue.value);
     if (cal.status !== 'fulfilled' || !cal.value) return undefined;
     this.recordCalibration(cal.value);
-    if (span.isRecording()) {
-      const rates = calibrationErrorRates(cal.value);
-      const attrs: Attributes = {};
-      if (rates.gate_error !== undefined) attrs[ATTR.gateError] = rates.gate_error;
-      if (rates.readout_error !== undefined) attrs[ATTR.readoutError] = rates.readout_error;
-      const noise = rates.two_qubit_gate_error ?? rates.gate_error;
-      if (noise !== undefined) attrs[ATTR.noiseLevel] = noise;
-      span.setAttributes(attrs);
-    }
+    this.calibrationAttributes(span, cal.value);
     return cal.value;
+  }
+
+  private calibrationAttributes(span: Span, cal: Calibration): void {
+    if (!span.isRecording()) return;
+    const rates = calibrationErrorRates(cal);
+    const attrs: Attributes = {};
+    if (rates.gate_error !== undefined) attrs[ATTR.gateError] = rates.gate_error;
+    if (rates.readout_error !== undefined) attrs[ATTR.readoutError] = rates.readout_error;
+    const noise = rates.two_qubit_gate_error ?? rates.gate_error;
+    if (noise !== undefined) attrs[ATTR.noiseLevel] = noise;
+    span.setAttributes(attrs);
   }
 
   // ---- output ------------------------------------------------------------------------------------------
