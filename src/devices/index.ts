@@ -23,6 +23,8 @@ export type {
   PreparedCircuit,
 } from './local/device.js';
 export { noiseModelFromCalibration, transpileTarget } from './local/noise.js';
+export { localJobFidelity } from './local/fidelity.js';
+export type { MethodFidelity } from './local/fidelity.js';
 export {
   createLocalDevice,
   deviceFromCalibration,
@@ -31,3 +33,23 @@ export {
   getDevice,
   listLocalDevices,
 } from './registry.js';
+export {
+  LocalProvider,
+  ProviderAuthError,
+  ProviderError,
+  ProviderForbiddenError,
+  ProviderNotFoundError,
+  ProviderRateLimitError,
+  ProviderResponseError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from './provider.js';
+export type { JobPage, ListJobsOptions, LocalProviderOptions, Provider, ProviderDevice } from './provider.js';
+export type { RetryOptions } from './provider-http.js';
+export { IbmProvider } from './ibm/provider.js';
+export type { IbmProviderOptions } from './ibm/provider.js';
+export { BraketProvider, braketDeviceName } from './braket/provider.js';
+export type { BraketProviderOptions } from './braket/provider.js';
+export { readBraketCapabilities } from './braket/calibration.js';
+export { IonqProvider, readIonqCharacterization } from './ionq/provider.js';
+export type { IonqProviderOptions } from './ionq/provider.js';

@@ -119,12 +119,14 @@ export async function runQaoa(options: QaoaOptions = {}): Promise<QaoaResult> {
     let bestSampledCut: number | undefined;
     if (options.device && observer) {
       const c = qaoaCircuit(graph, final.gammas, final.betas).measureAll();
-      const r = await observer.run(options.device, c, {
-        shots: options.shots ?? 1024,
-        name: c.name,
-        circuitType: 'qaoa',
-      });
-      if (r.job.counts)
+      const r = await observer
+        .run(options.device, c, {
+          shots: options.shots ?? 1024,
+          name: c.name,
+          circuitType: 'qaoa',
+        })
+        .catch(() => undefined); // recorded by the Observer; the sampled figure is then absent
+      if (r?.job.counts)
         for (const key of Object.keys(r.job.counts))
           bestSampledCut = Math.max(bestSampledCut ?? 0, table[Number.parseInt(key, 2)]);
     }
