@@ -236,12 +236,21 @@ function runTrajectories(
   let tail = ops.length;
   while (tail > 0 && ops[tail - 1].kind === 'measure' && ops[tail - 1].condition === undefined) tail--;
   const tailMeasures = ops.slice(tail) as Array<Extract<Op, { kind: 'measure' }>>;
+  // The noiseless, unconditioned unitary prefix is the same in every shot: evolve it once and copy it.
+  let prefix = 0;
+  while (prefix < tail && isPlainUnitary(ops[prefix])) prefix++;
+  const start = prefix > 0 ? allocState(n, maxStateBytes) : undefined;
+  if (start !== undefined) {
+    initZero(start);
+    for (let k = 0; k < prefix; k++) applyOp(start, n, ops[k], scratch);
+  }
   for (let shot = 0; shot < shots; shot++) {
-    initZero(state);
+    if (start !== undefined) state.set(start);
+    else initZero(state);
     t.norm2 = 1;
     t.threshold = rng.next();
     bits.fill(0);
-    for (let k = 0; k < tail; k++) {
+    for (let k = prefix; k < tail; k++) {
       const op = ops[k];
       if (op.condition !== undefined && !conditionHolds(bits, op.condition.clbits, op.condition.value))
         continue;
@@ -275,6 +284,12 @@ function runTrajectories(
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   return tally;
+}
+
+function isPlainUnitary(op: Op): boolean {
+  return (
+    op.kind !== 'measure' && op.kind !== 'reset' && op.condition === undefined && op.channel === undefined
+  );
 }
 
 interface Trajectory {
