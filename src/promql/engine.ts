@@ -782,7 +782,19 @@ class Evaluator {
         }
       }
     }
-    return keepName ? { kind: 'vector', steps } : this.checkDuplicates({ kind: 'vector', steps });
+    if (keepName) return { kind: 'vector', steps };
+    // Output labels are fixed per series: only when two series share them can a step hold duplicates.
+    const seen = new Set<string>();
+    let collide = false;
+    for (const s of series) {
+      const k = keyOf(withoutName(s.labels, this.mode));
+      if (seen.has(k)) {
+        collide = true;
+        break;
+      }
+      seen.add(k);
+    }
+    return collide ? this.checkDuplicates({ kind: 'vector', steps }) : { kind: 'vector', steps };
   }
 
   labelReplace(e: Call, ctx: Ctx): Value {
