@@ -51,7 +51,8 @@ export async function startFakeApi(
   } = {},
 ): Promise<FakeApi> {
   const affects = options.affects ?? (() => true);
-  const errorBody = options.errorBody ?? ((status: number) => ({ json: { error: `HTTP ${status}` } }));
+  const errorBody: (status: number) => FakeAnswer =
+    options.errorBody ?? ((status: number) => ({ json: { error: `HTTP ${status}` } }));
   let fault: Fault | undefined;
   let remaining = 0;
   let requests = 0;

@@ -1,0 +1,263 @@
+// Braket adapter: the shared conformance suite, through the real @aws-sdk/client-braket pointed at a local
+// server that answers as the Braket REST API (restJson1) does, with static fake credentials.
+import { describe, expect, it } from 'vitest';
+import { type FakeApi, runProviderConformance, startFakeApi } from '../provider-conformance.case.js';
+import { readBraketCapabilities } from './calibration.js';
+import { BraketProvider, braketDeviceName } from './provider.js';
+
+const ACCESS_KEY_ID = 'AKIDQOBSTESTFAKE';
+const SECRET = 'qobsTestSecretKey/9f8e7d6c5b4a3';
+const UPDATED = '2026-11-20T08:00:00.000Z';
+
+const ARN = {
+  garnet: 'arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet',
+  forte: 'arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1',
+  sv1: 'arn:aws:braket:::device/quantum-simulator/amazon/sv1',
+};
+
+// A 3-qubit chain in Braket's standardized gate-model QPU properties (schema v1).
+const CAPABILITIES = {
+  braketSchemaHeader: { name: 'braket.device_schema.iqm.iqm_device_capabilities', version: '1' },
+  service: { executionWindows: [], shotsRange: [1, 20000], updatedAt: UPDATED },
+  paradigm: {
+    qubitCount: 3,
+    nativeGateSet: ['cz', 'prx'],
+    connectivity: { fullyConnected: false, connectivityGraph: { '0': ['1'], '1': ['2'] } },
+  },
+  standardized: {
+    braketSchemaHeader: {
+      name: 'braket.device_schema.standardized_gate_model_qpu_device_properties',
+      version: '1',
+    },
+    oneQubitProperties: Object.fromEntries(
+      [0, 1, 2].map((q) => [
+        String(q),
+        {
+          T1: { value: 40 + q, standardError: null, unit: 'US' },
+          T2: { value: 20 + q, standardError: null, unit: 'US' },
+          oneQubitFidelity: [
+            {
+              fidelityType: { name: 'SIMULTANEOUS_RANDOMIZED_BENCHMARKING' },
+              fidelity: 0.999 - q * 1e-4,
+              standardError: null,
+            },
+            { fidelityType: { name: 'READOUT' }, fidelity: 0.97 - q * 0.01, standardError: null },
+          ],
+        },
+      ]),
+    ),
+    twoQubitProperties: {
+      '0-1': {
+        twoQubitGateFidelity: [
+          {
+            direction: null,
+            gateName: 'CZ',
+            fidelity: 0.992,
+            standardError: null,
+            fidelityType: { name: 'CLIFFORD_RANDOMIZED_BENCHMARKING' },
+          },
+        ],
+      },
+      '1-2': {
+        twoQubitGateFidelity: [
+          {
+            direction: null,
+            gateName: 'CZ',
+            fidelity: 0.985,
+            standardError: null,
+            fidelityType: { name: 'CLIFFORD_RANDOMIZED_BENCHMARKING' },
+          },
+        ],
+      },
+    },
+  },
+};
+
+const DEVICES = [
+  {
+    arn: ARN.garnet,
+    name: 'Garnet',
+    provider: 'IQM',
+    type: 'QPU',
+    status: 'ONLINE',
+    queue: [
+      ['QUANTUM_TASKS_QUEUE', '12', 'Normal'],
+      ['QUANTUM_TASKS_QUEUE', '3', 'Priority'],
+      ['JOBS_QUEUE', '1', 'Normal'],
+    ],
+  },
+  {
+    arn: ARN.forte,
+    name: 'Forte 1',
+    provider: 'IonQ',
+    type: 'QPU',
+    status: 'OFFLINE',
+    queue: [['QUANTUM_TASKS_QUEUE', '>4000', 'Normal']],
+  },
+  {
+    arn: ARN.sv1,
+    name: 'SV1',
+    provider: 'Amazon Braket',
+    type: 'SIMULATOR',
+    status: 'ONLINE',
+    queue: [['QUANTUM_TASKS_QUEUE', '0', 'Normal']],
+  },
+];
+
+const T0 = Date.parse('2026-11-20T10:00:00Z') / 1000;
+// Braket sends RFC 3339 date-times (the SDK refuses anything else).
+const rfc3339 = (s: number) => new Date(s * 1000).toISOString();
+const STATUSES = ['COMPLETED', 'FAILED', 'RUNNING', 'QUEUED', 'CANCELLED', 'COMPLETED', 'COMPLETED'];
+const TASKS = STATUSES.map((status, i) => ({
+  quantumTaskArn: `arn:aws:braket:eu-north-1:123456789012:quantum-task/00000000-0000-4000-8000-00000000000${i}`,
+  status,
+  deviceArn: ARN.garnet,
+  shots: 200 + i,
+  outputS3Bucket: 'amazon-braket-results',
+  outputS3Directory: `tasks/${i}`,
+  createdAt: rfc3339(T0 - i * 600),
+  ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED'
+    ? { endedAt: rfc3339(T0 - i * 600 + 120) }
+    : {}),
+  ...(status === 'FAILED' ? { failureReason: 'Device went offline during task execution' } : {}),
+}));
+
+function page<T>(items: readonly T[], body: string): { slice: T[]; nextToken?: string } {
+  const req = JSON.parse(body || '{}') as { maxResults?: number; nextToken?: string };
+  const from = req.nextToken ? Number(req.nextToken) : 0;
+  const size = req.maxResults ?? 100;
+  const slice = items.slice(from, from + size);
+  return from + size < items.length ? { slice, nextToken: String(from + size) } : { slice };
+}
+
+async function startBraket(): Promise<FakeApi> {
+  const error = (status: number, type: string, message: string) => ({
+    status,
+    headers: { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.braket/` },
+    json: { message },
+  });
+  return startFakeApi(
+    (req, url, body) => {
+      // SigV4 names the access key in the Authorization header; an unknown key is refused as AWS does.
+      if (!String(req.headers.authorization ?? '').includes(`Credential=${ACCESS_KEY_ID}/`))
+        return error(
+          403,
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+        );
+      if (req.method === 'POST' && url.pathname === '/devices') {
+        const { slice, nextToken } = page(DEVICES, body);
+        return {
+          json: {
+            devices: slice.map((d) => ({
+              deviceArn: d.arn,
+              deviceName: d.name,
+              providerName: d.provider,
+              deviceType: d.type,
+              deviceStatus: d.status,
+            })),
+            ...(nextToken ? { nextToken } : {}),
+          },
+        };
+      }
+      let m = /^\/device\/(.+)$/.exec(url.pathname);
+      if (req.method === 'GET' && m) {
+        const arn = decodeURIComponent(m[1]);
+        const d = DEVICES.find((x) => x.arn === arn);
+        if (!d) return error(404, 'ResourceNotFoundException', 'device not found');
+        return {
+          json: {
+            deviceArn: d.arn,
+            deviceName: d.name,
+            providerName: d.provider,
+            deviceType: d.type,
+            deviceStatus: d.status,
+            deviceCapabilities: JSON.stringify(
+              d.type === 'QPU' ? CAPABILITIES : { service: { updatedAt: UPDATED } },
+            ),
+            deviceQueueInfo: d.queue.map(([queue, queueSize, queuePriority]) => ({
+              queue,
+              queueSize,
+              queuePriority,
+            })),
+          },
+        };
+      }
+      if (req.method === 'POST' && url.pathname === '/quantum-tasks') {
+        const { slice, nextToken } = page(TASKS, body);
+        return {
+          json: {
+            quantumTasks: slice.map(({ failureReason: _f, ...t }) => t),
+            ...(nextToken ? { nextToken } : {}),
+          },
+        };
+      }
+      m = /^\/quantum-task\/(.+)$/.exec(url.pathname);
+      if (req.method === 'GET' && m) {
+        const t = TASKS.find((x) => x.quantumTaskArn === decodeURIComponent(m![1]));
+        return t ? { json: t } : error(404, 'ResourceNotFoundException', 'task not found');
+      }
+      return undefined;
+    },
+    {
+      errorBody: (status) =>
+        status === 429
+          ? error(429, 'ThrottlingException', 'Rate exceeded')
+          : status >= 500
+            ? error(status, 'InternalServiceException', 'internal error')
+            : status === 403
+              ? error(403, 'AccessDeniedException', 'not authorized to perform braket:SearchDevices')
+              : error(status, 'UnauthorizedException', 'unauthorized'),
+    },
+  );
+}
+
+runProviderConformance({
+  name: 'braket (AWS SDK client)',
+  secret: SECRET,
+  start: startBraket,
+  create: (api, options, credential) =>
+    new BraketProvider({
+      ...options,
+      endpoint: api.url,
+      region: 'eu-north-1',
+      credentials: { accessKeyId: credential ?? ACCESS_KEY_ID, secretAccessKey: SECRET },
+      pageSize: 2,
+    }),
+  expected: {
+    devices: ['iqm/garnet', 'ionq/forte-1', 'amazon/sv1'],
+    statuses: { 'iqm/garnet': 'online', 'ionq/forte-1': 'offline' },
+    queues: { 'iqm/garnet': 15, 'ionq/forte-1': 4000 },
+    calibrated: {
+      device: 'iqm/garnet',
+      numQubits: 3,
+      calibratedAt: UPDATED,
+      qubit0: { t1Seconds: 40e-6, readoutError: 0.03 },
+    },
+    uncalibrated: 'amazon/sv1',
+    jobIds: TASKS.map((t) => t.quantumTaskArn),
+    failedJob: { id: TASKS[1].quantumTaskArn, reason: 'went offline' },
+    completedJob: { id: TASKS[0].quantumTaskArn, shots: 200 },
+    exposesStartTime: false,
+  },
+});
+
+describe('readBraketCapabilities', () => {
+  it('maps the standardized properties: T1/T2 in seconds, readout and gate errors, coupling', () => {
+    const cal = readBraketCapabilities(CAPABILITIES, 'iqm/garnet');
+    cal.qubits.forEach((q, i) => expect(q.t2Seconds).toBeCloseTo((20 + i) * 1e-6, 15));
+    expect(cal.qubits[2].readoutError).toBeCloseTo(0.05, 12);
+    expect(cal.gates.find((g) => g.gate === 'cz' && g.qubits.join() === '1,2')?.error).toBeCloseTo(0.015, 12);
+    expect(cal.gates.find((g) => g.gate === 'rb' && g.qubits[0] === 1)?.error).toBeCloseTo(0.0011, 12);
+    expect(cal.couplingMap).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(cal.basisGates).toEqual(['cz', 'prx']);
+  });
+
+  it('names devices by the <vendor>/<device> part of the ARN', () => {
+    expect(braketDeviceName(ARN.forte)).toBe('ionq/forte-1');
+    expect(braketDeviceName(ARN.sv1)).toBe('amazon/sv1');
+  });
+});
