@@ -33,3 +33,15 @@ export {
   usageOfJob,
 } from './tracker.js';
 export { buildReport, type CostReport, type Recommendation, type ReportRow } from './report.js';
+export {
+  adviseShots,
+  type BatchingAdvice,
+  batchingAdvice,
+  cheapestDevice,
+  type DeviceQuote,
+  espOnCalibration,
+  parityStatistics,
+  type SampleStatistics,
+  type ShotAdvice,
+  shotsForStandardError,
+} from './optimizer.js';
