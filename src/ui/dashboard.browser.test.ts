@@ -218,6 +218,26 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
     await page.close();
   });
 
+  it('asks for the token when the API answers 401, then uses it', async () => {
+    const guarded = await startFixture(uiDir, endMs, 's3cret');
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${guarded.url}/#/executions?${rangeQs}`);
+      const form = page.locator('form.token-form');
+      await expect.poll(() => form.isVisible()).toBe(true);
+      await form.locator('input[name=token]').fill('s3cret');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator('[data-testid=executions-table] tbody tr').count()).toBe(6);
+      expect(await form.isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await guarded.close();
+    }
+  });
+
   it('says an API is not available in this workbench yet when it answers 404, with no made-up data', async () => {
     for (const [hash, n] of [
       ['alerts', 2],

@@ -25,12 +25,44 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+const TOKEN_KEY = 'qobs.token';
+
+/** The bearer token this tab uses (a workbench listening beyond loopback requires one), if any. */
+export function authToken(): string | undefined {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a token for this tab only (sessionStorage: gone when the tab closes). */
+export function setAuthToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+function headers(extra: Record<string, string>): Record<string, string> {
+  const t = authToken();
+  return t ? { ...extra, authorization: `Bearer ${t}` } : extra;
+}
+
+/** Fired on window when the workbench answers 401, so the shell can ask for a token. */
+export const AUTH_REQUIRED_EVENT = 'qobs:auth-required';
+
+function check401(res: Response): void {
+  if (res.status === 401) {
+    window.dispatchEvent(new Event(AUTH_REQUIRED_EVENT));
+    throw new ApiError(401, 'This workbench requires a token: enter it at the top of the page.');
+  }
+}
+
 /** GET a JSON document; 404 → NotAvailableError, other failures → ApiError. */
 export async function getJson<T>(
   path: string,
   params: Record<string, string | number | undefined> = {},
 ): Promise<T> {
-  const res = await fetch(path + query(params), { headers: { accept: 'application/json' } });
+  const res = await fetch(path + query(params), { headers: headers({ accept: 'application/json' }) });
+  check401(res);
   if (res.status === 404) throw new NotAvailableError(path);
   return readJson<T>(res);
 }
@@ -39,12 +71,14 @@ export async function getJson<T>(
 export async function sendJson<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
-    headers:
+    headers: headers(
       body === undefined
         ? { accept: 'application/json' }
         : { 'content-type': 'application/json', accept: 'application/json' },
+    ),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  check401(res);
   if (res.status === 404) throw new NotAvailableError(path);
   return readJson<T>(res);
 }

@@ -1,6 +1,7 @@
 // The dashboard shell: navigation, time-range picker, auto-refresh, and hash routing between pages.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import { AUTH_REQUIRED_EVENT, setAuthToken } from './api.js';
 import type { PageContext, PageDef, PageInstance } from './context.js';
 import { errorBox, h, replace } from './dom.js';
 import { alertsPage } from './pages/alerts.js';
@@ -92,6 +93,19 @@ class Shell {
   private readonly customBox = h('span', { class: 'custom-range', hidden: true });
   private readonly fromInput = h('input', { type: 'datetime-local', step: 1, 'aria-label': 'From' });
   private readonly toInput = h('input', { type: 'datetime-local', step: 1, 'aria-label': 'To' });
+  private readonly tokenInput = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    'aria-label': 'Token',
+  });
+  private readonly tokenForm = h(
+    'form',
+    { class: 'notice token-form', hidden: true, 'aria-label': 'Workbench token' },
+    'This workbench requires a token (printed by qobs up, or set in its configuration). ',
+    this.tokenInput,
+    h('button', { type: 'submit' }, 'Use token'),
+  );
   private readonly refreshSelect = h('select', {
     id: 'refresh',
     'aria-label': 'Auto-refresh',
@@ -142,7 +156,20 @@ class Shell {
         this.status,
       ),
     );
-    replace(document.body, header, this.main);
+    replace(document.body, header, this.tokenForm, this.main);
+    window.addEventListener(AUTH_REQUIRED_EVENT, () => {
+      if (!this.tokenForm.hidden) return;
+      this.tokenForm.hidden = false;
+      this.tokenInput.focus();
+    });
+    this.tokenForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!this.tokenInput.value.trim()) return;
+      setAuthToken(this.tokenInput.value.trim());
+      this.tokenInput.value = '';
+      this.tokenForm.hidden = true;
+      void this.refresh();
+    });
     window.addEventListener('hashchange', () => this.onRoute());
     this.onRoute();
   }

@@ -1,6 +1,6 @@
 // Reading the workbench's JSON APIs (traces, logs, alerts, silences, devices, costs) into the shapes the
 // pages draw. Field names are read leniently (camelCase or snake_case) so the pages survive small drifts.
-import { getJson, sendJson } from './api.js';
+import { authToken, getJson, sendJson } from './api.js';
 
 type Json = Record<string, unknown>;
 
@@ -234,6 +234,11 @@ export function tailLogs(
   if (p.level) q.set('level', p.level);
   if (p.eventType) q.set('event_type', p.eventType);
   if (p.traceId) q.set('trace_id', p.traceId);
+  // EventSource cannot send an Authorization header: with a token, the page polls instead.
+  if (authToken()) {
+    queueMicrotask(onError);
+    return () => {};
+  }
   const qs = q.toString();
   const es = new EventSource(`/api/logs/tail${qs ? `?${qs}` : ''}`);
   let n = 0;

@@ -141,9 +141,18 @@ function hex(n: number, len: number): string {
   return n.toString(16).padStart(len, '0');
 }
 
-/** Starts the fixture on 127.0.0.1, port 0, serving the bundle found in `uiRoot`. */
-export async function startFixture(uiRoot: string, nowMs = Date.now()): Promise<Fixture> {
+/** Starts the fixture on 127.0.0.1, port 0, serving the bundle found in `uiRoot`; with `token`, its API requires it. */
+export async function startFixture(uiRoot: string, nowMs = Date.now(), token?: string): Promise<Fixture> {
   const app = Fastify({ logger: false });
+  if (token) {
+    // As the workbench does beyond loopback, but for the API only (the dashboard's files stay public).
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.url.startsWith('/api/') && req.headers.authorization !== `Bearer ${token}`) {
+        reply.code(401).send({ error: 'a valid bearer token is required' });
+        return reply;
+      }
+    });
+  }
   const promRequests: Fixture['promRequests'] = [];
   const traceIds: string[] = [];
   const logs: FixtureLog[] = [];
