@@ -1355,11 +1355,14 @@ class Parser {
 
   // ---- helpers ----
 
-  /** A shared one-element qubit list: instructions are immutable, and sharing saves an allocation per gate. */
+  /**
+   * A shared one-element qubit list: instructions are immutable, and sharing saves an allocation per gate. Not
+   * frozen: frozen arrays are a different element kind to V8, which made every consumer's qubit loop polymorphic.
+   */
   private single(q: number): readonly number[] {
     let a = this.singles[q];
     if (a === undefined) {
-      a = Object.freeze([q]) as readonly number[];
+      a = [q];
       this.singles[q] = a;
     }
     return a;
@@ -1368,7 +1371,7 @@ class Parser {
   private singleClbit(c: number): readonly number[] {
     let a = this.singleClbits[c];
     if (a === undefined) {
-      a = Object.freeze([c]) as readonly number[];
+      a = [c];
       this.singleClbits[c] = a;
     }
     return a;
@@ -1386,7 +1389,7 @@ class Parser {
     let a = this.tuples.get(key);
     if (a === undefined) {
       if (this.tuples.size >= 100_000) return qs;
-      a = Object.freeze(qs) as readonly number[];
+      a = qs;
       this.tuples.set(key, a);
     }
     return a;
