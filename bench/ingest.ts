@@ -196,6 +196,12 @@ async function runPhase(kind: 'spans' | 'samples', durationMs: number, rss: { ma
   wb.store.checkpoint();
   wb.store.db.pragma('wal_checkpoint(TRUNCATE)');
   const bytes = wb.store.usedBytes() - before;
+  // Payload bytes alone (chunk BLOBs), without the per-series rows and page slack a short run is dominated by.
+  const payloadBytes =
+    kind === 'samples'
+      ? Number(wb.store.db.prepare('SELECT COALESCE(SUM(length(data)), 0) FROM chunks').pluck().get())
+      : 0;
+  const series = wb.store.stats().series;
   await wb.close();
   rmSync(dir, { recursive: true, force: true });
   return {
@@ -204,6 +210,8 @@ async function runPhase(kind: 'spans' | 'samples', durationMs: number, rss: { ma
     perSecond: r.items / (r.elapsedMs / 1000),
     perServerCpuSecond: r.items / serverCpuSeconds,
     bytesPerItem: bytes / Math.max(stored, 1),
+    payloadBytesPerItem: payloadBytes / Math.max(stored, 1),
+    series,
   };
 }
 
@@ -250,6 +258,8 @@ async function main() {
     request_errors: spans.errors + samples.errors,
     bytes_per_span: Math.round(spans.bytesPerItem * 10) / 10,
     bytes_per_sample: Math.round(samples.bytesPerItem * 100) / 100,
+    chunk_payload_bytes_per_sample: Math.round(samples.payloadBytesPerItem * 100) / 100,
+    series: samples.series,
     max_rss_mb: Math.round(rss.max / 1048576),
     // The machine is shared: items per second of the server's own CPU time is the figure that load hides least.
     spans_per_server_cpu_second: Math.round(spans.perServerCpuSecond),

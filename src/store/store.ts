@@ -137,6 +137,8 @@ export interface StoreStats {
 
 const MS_NS = 1_000_000n;
 const SPAN_ROWS = 32;
+/** Samples above which one `ingest` call is split into several transactions. */
+const MAX_BATCH_SAMPLES = 500_000;
 /** The largest chunk that fits one 4 KiB page's row payload (4061 bytes) with its other columns. */
 const MAX_CHUNK_BYTES = 4000;
 const SPAN_INSERT =
@@ -192,6 +194,8 @@ export class Store implements SeriesSource {
   private readonly postings = new Map<string, Map<string, number[]>>();
   private readonly meta = new Map<string, MetricMetadata>();
   private nextSeriesId = 1;
+  /** Keys of label objects seen before: bulk loaders reuse one labels object per series. */
+  private readonly keyByLabels = new WeakMap<object, string>();
   /** Series whose head reached the chunk size since the last flush. */
   private fullHeads: SeriesState[] = [];
   private headSamples = 0;
@@ -432,6 +436,19 @@ export class Store implements SeriesSource {
    */
   ingest(batch: IngestBatch): IngestResult {
     if (this.closed) throw new StoreError('store_closed', 'the store is closed');
+    const all = batch.samples ?? [];
+    if (all.length > MAX_BATCH_SAMPLES) {
+      // Bulk loads (benchmarks, imports) go in slices, each its own transaction, to bound the WAL buffer and
+      // the heads; an OTLP request never comes near this (its body limit keeps it far below).
+      const total = this.ingest({ ...batch, samples: all.slice(0, MAX_BATCH_SAMPLES) });
+      for (let i = MAX_BATCH_SAMPLES; i < all.length; i += MAX_BATCH_SAMPLES) {
+        const r = this.ingest({ samples: all.slice(i, i + MAX_BATCH_SAMPLES) });
+        total.samplesAccepted += r.samplesAccepted;
+        total.samplesDuplicate += r.samplesDuplicate;
+        total.samplesOutOfOrder += r.samplesOutOfOrder;
+      }
+      return total;
+    }
     const result: IngestResult = {
       samplesAccepted: 0,
       samplesDuplicate: 0,
@@ -449,7 +466,11 @@ export class Store implements SeriesSource {
     let walLen = 0;
     for (let i = 0; i < samples.length; i++) {
       const smp = samples[i];
-      const key = smp.key ?? labelsKey(smp.labels);
+      let key = smp.key ?? this.keyByLabels.get(smp.labels);
+      if (key === undefined) {
+        key = labelsKey(smp.labels);
+        this.keyByLabels.set(smp.labels, key);
+      }
       let s = this.byKey.get(key);
       if (!s) {
         s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key);
