@@ -432,7 +432,8 @@ export class Store implements SeriesSource {
 
   /**
    * Writes a batch in one transaction; when it returns, the batch is committed (durable across a process
-   * kill with synchronous=NORMAL, across a power cut with FULL). Throws StoreError when closed.
+   * kill with synchronous=NORMAL, across a power cut with FULL). Throws StoreError when closed. A labels object
+   * passed in must not be changed afterwards: its series key is cached by object.
    */
   ingest(batch: IngestBatch): IngestResult {
     if (this.closed) throw new StoreError('store_closed', 'the store is closed');
