@@ -71,7 +71,8 @@ export function compile(circuit: Circuit, options: CompileOptions = {}): Op[] {
   const noise = options.noise;
   const ops: Op[] = [];
   for (const inst of resolved.instructions) lower(inst, options.parameters, noise, ops);
-  if (noise !== undefined || options.fuse === false) return ops;
+  if (options.fuse === false) return ops;
+  if (noise !== undefined) return fuseNoisy(ops, resolved.numQubits);
   return fuse(ops, resolved.numQubits);
 }
 
@@ -359,6 +360,72 @@ export function fuse(ops: readonly Op[], numQubits: number): Op[] {
   flushGroup();
   for (let q = 0; q < numQubits; q++) flushPending(q);
   return out;
+}
+
+/**
+ * Fusion that keeps every error channel where it is (noisy runs): noiseless single-qubit gates wait on their
+ * qubit and are multiplied into the next gate on it, before that gate's channel (U·P, then the channel), so
+ * IBM's virtual rz gates cost no pass of their own. A gate with a channel is never merged with another.
+ */
+export function fuseNoisy(ops: readonly Op[], numQubits: number): Op[] {
+  const out: Op[] = [];
+  const pending: Array<Float64Array | undefined> = new Array(numQubits).fill(undefined);
+  const flush = (q: number) => {
+    const m = pending[q];
+    if (m === undefined) return;
+    pending[q] = undefined;
+    if (!isIdentity2(m)) out.push(gateOp(m, [q], undefined, undefined));
+  };
+  for (const op of ops) {
+    const qs: readonly number[] = op.qubits;
+    const oneQubit =
+      op.condition === undefined && (op.kind === 'dense1' || (op.kind === 'diag' && qs.length === 1));
+    if (oneQubit) {
+      const m = op.kind === 'dense1' ? op.m : diagToMatrix((op as Extract<Op, { kind: 'diag' }>).d);
+      const prev = pending[qs[0]];
+      const merged = prev === undefined ? m : matmul(m, prev);
+      if (op.channel === undefined) {
+        pending[qs[0]] = merged === m ? m.slice() : merged;
+        continue;
+      }
+      pending[qs[0]] = undefined;
+      out.push({ ...gateOp(merged, [qs[0]], undefined, undefined), channel: op.channel });
+      continue;
+    }
+    if (
+      op.condition === undefined &&
+      op.channel !== undefined &&
+      qs.length === 2 &&
+      op.kind !== 'measure' &&
+      op.kind !== 'reset'
+    ) {
+      const [a, b] = qs;
+      if (pending[a] !== undefined || pending[b] !== undefined) {
+        let m = op.kind === 'dense' ? op.m : op.kind === 'diag' ? diagToMatrix2(op.d) : denseMatrix2(op);
+        for (let j = 0; j < 2; j++) {
+          const p = pending[qs[j]];
+          if (p === undefined) continue;
+          pending[qs[j]] = undefined;
+          m = matmul(m, embed1(p, j));
+        }
+        out.push({ ...gateOp(m, qs, undefined, undefined), channel: op.channel });
+        continue;
+      }
+    }
+    for (const q of qs) flush(q);
+    out.push(op);
+  }
+  for (let q = 0; q < numQubits; q++) flush(q);
+  return out;
+}
+
+function diagToMatrix2(d: Float64Array): Float64Array {
+  const m = new Float64Array(32);
+  for (let g = 0; g < 4; g++) {
+    m[2 * (g * 4 + g)] = d[2 * g];
+    m[2 * (g * 4 + g) + 1] = d[2 * g + 1];
+  }
+  return m;
 }
 
 /**

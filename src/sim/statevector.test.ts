@@ -53,6 +53,28 @@ describe('fast kernel against the reference kernel', () => {
     );
   });
 
+  it('noisy fusion keeps the unitary part: ops compiled with a noise model, channels skipped, match the reference', () => {
+    fc.assert(
+      fc.property(randomCircuit(6, 40), (c) => {
+        const gates = new Map<string, { error: number; lengthSeconds: number }>();
+        // Channels on some gates only (as a device calibrates its basis), so noiseless ones get folded.
+        for (const inst of c.instructions)
+          if (['sx', 'x', 'cx', 'h', 'ecr', 'rzz'].includes(inst.name))
+            gates.set(`${inst.name}:${inst.qubits.join('_')}`, { error: 0.01, lengthSeconds: 1e-7 });
+        const noise = {
+          qubits: Array.from({ length: c.numQubits }, () => ({ t1Seconds: 1e-4, t2Seconds: 1e-4 })),
+          gates,
+        };
+        const ops = compile(c, { noise });
+        const withChannels = ops.filter((o) => o.channel !== undefined).length;
+        const expected = c.instructions.filter((i) => gates.has(`${i.name}:${i.qubits.join('_')}`)).length;
+        expect(withChannels).toBe(expected);
+        expect(maxAmplitudeError(evolve(ops, c.numQubits), referenceStatevector(c))).toBeLessThan(1e-10);
+      }),
+      { numRuns: 100, seed: 99 },
+    );
+  });
+
   for (const spec of gateList) {
     it(`${spec.name} matches the reference on every placement in a 5-qubit random state`, () => {
       const n = 5;
