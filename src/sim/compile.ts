@@ -45,6 +45,7 @@ export type Op = (
   | { readonly kind: 'reset'; readonly qubits: readonly [number] }
 ) & { readonly condition?: Condition; readonly channel?: GateChannel };
 
+/** An operation that is a unitary gate (what gateOp returns). */
 export type GateOp = Exclude<Op, { kind: 'measure' } | { kind: 'reset' }>;
 
 /** Options of compile: parameter values, a noise model (disables fusion), fusion on or off. */
