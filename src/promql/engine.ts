@@ -639,7 +639,7 @@ class Evaluator {
     const { series, rangeMs, windowEnd } = this.rangeSeries(mexpr, ctx);
     const steps: Vector[] = Array.from({ length: ctx.n }, () => []);
     const mode = this.mode;
-    const keepName = f === 'last_over_time';
+    const keepName = f === 'last_over_time' || f === 'first_over_time';
     if (f === 'absent_over_time') {
       for (let i = 0; i < ctx.n; i++) {
         const t = windowEnd(i);
@@ -735,6 +735,30 @@ class Evaluator {
           case 'last_over_time':
             v = vs[hi - 1];
             break;
+          case 'first_over_time':
+            v = vs[lo];
+            break;
+          case 'ts_of_first_over_time':
+            v = ts[lo] / 1000;
+            break;
+          case 'ts_of_last_over_time':
+            v = ts[hi - 1] / 1000;
+            break;
+          case 'ts_of_min_over_time':
+          case 'ts_of_max_over_time': {
+            const isMax = f === 'ts_of_max_over_time';
+            let m = vs[lo];
+            let at = ts[lo];
+            for (let j = lo + 1; j < hi; j++) {
+              const x = vs[j];
+              if ((isMax ? x >= m : x <= m) || Number.isNaN(m)) {
+                m = x;
+                at = ts[j];
+              }
+            }
+            v = at / 1000;
+            break;
+          }
           case 'present_over_time':
             v = 1;
             break;

@@ -474,6 +474,8 @@ class Builder {
     if (this.renamedHoltWinters && name === 'double_exponential_smoothing') func = 'holt_winters';
     else if (this.mode === 'prometheus2' && name === 'double_exponential_smoothing')
       this.fail(kids[0], `unknown function with name "${name}"`);
+    if (this.mode === 'prometheus2' && PROMETHEUS3_FUNCTIONS.has(name))
+      this.fail(kids[0], `unknown function with name "${name}"`);
     if (this.mode === 'prometheus3' && name === 'holt_winters')
       this.fail(kids[0], `unknown function with name "${name}"`);
     if (UNSUPPORTED_FUNCTIONS.has(name)) throw unsupported(`function ${name}()`);
@@ -569,6 +571,18 @@ function describeToken(q: string, at: number): string {
   };
   return names[ch] ?? `character "${ch}"`;
 }
+
+/** Functions that Prometheus 2.42 does not know (unknown in the Prometheus 2 mode). */
+const PROMETHEUS3_FUNCTIONS = new Set([
+  'first_over_time',
+  'mad_over_time',
+  'sort_by_label',
+  'sort_by_label_desc',
+  'ts_of_first_over_time',
+  'ts_of_last_over_time',
+  'ts_of_max_over_time',
+  'ts_of_min_over_time',
+]);
 
 /** Functions of recent Prometheus versions that lezer-promql does not parse yet: reported as unsupported. */
 const PROMETHEUS_ONLY_FUNCTIONS = new Set(['min_of', 'max_of', 'step', 'range']);
