@@ -110,8 +110,8 @@ function pooledSigma(series: Map<string, Series>): Map<DriftParameter, number> {
   const by = new Map<DriftParameter, number[]>();
   for (const s of series.values()) {
     if (!s.ready) continue;
-    let list = by.get(s.parameter);
-    if (!list) by.set(s.parameter, (list = []));
+    const list = by.get(s.parameter) ?? [];
+    if (list.length === 0) by.set(s.parameter, list);
     list.push(Math.sqrt(s.variance));
   }
   const out = new Map<DriftParameter, number>();
