@@ -45,3 +45,10 @@ export {
   type ShotAdvice,
   shotsForStandardError,
 } from './optimizer.js';
+export {
+  type DeviceRouterOptions,
+  DeviceRouter,
+  type DeviceSnapshot,
+  type RouteDecision,
+  type RoutePolicy,
+} from './router.js';
