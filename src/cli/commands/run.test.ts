@@ -4,9 +4,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Circuit } from '../../circuit/index.js';
 import { logLineSchema } from '../../telemetry/index.js';
+import { run as runCli } from '../program.js';
 import { idealDistribution } from './run.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -163,12 +164,20 @@ describe('qobs run', () => {
     }
   });
 
-  it('rejects a remote device and bad numbers with a clear message', async () => {
-    const r = await qobs(['run', file, '--device', 'ibm.ibm_torino']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--device');
-    const bad = await qobs(['run', file, '--shots', 'many']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--shots');
+  it('rejects a remote device and bad numbers with a clear message (in process)', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await runCli(['node', 'qobs', 'run', file, '--device', 'ibm.ibm_torino'])).toBe(2);
+      expect(errors.join('')).toContain('--device');
+      errors.length = 0;
+      expect(await runCli(['node', 'qobs', 'run', file, '--shots', 'many'])).toBe(2);
+      expect(errors.join('')).toContain('--shots');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
