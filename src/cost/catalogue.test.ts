@@ -157,6 +157,20 @@ describe('golden: Amazon Braket on-demand simulators (billing rule)', () => {
   });
 });
 
+describe('golden: IBM Quantum pay-as-you-go', () => {
+  // Source: ibm.com/quantum/pricing as transcribed in github.com/api-evangelist/ibm-quantum
+  // plans/ibm-quantum-plans-pricing.yml (modified 2026-05-25): 1.60 USD per second of QPU usage.
+  it('a job reporting 10 s of usage costs 16.00 USD, whatever its shots', () => {
+    const p = book.price('ibm.ibm_torino', { shots: 4096, durationSeconds: 10 });
+    expect(p).toMatchObject({ amountUsd: 16, costType: 'qpu_time', readOn: '2026-05-25' });
+    expect(book.price('ibm.ibm_fez', { shots: 1, durationSeconds: 2.5 }).amountUsd).toBe(4);
+  });
+
+  it('a job without reported usage cannot be priced (no made-up duration)', () => {
+    expect(() => book.price('ibm.ibm_torino', { shots: 4096 })).toThrow(UsageError);
+  });
+});
+
 describe('catalogue', () => {
   it('every price has a source, a read date, and a note wherever a figure is unset', () => {
     for (const p of defaultCatalogue().prices) {
@@ -167,11 +181,8 @@ describe('catalogue', () => {
     }
   });
 
-  it('prices local devices at zero and IBM and IonQ direct not at all (unconfirmed)', () => {
+  it('prices local devices at zero and IonQ direct not at all (not published)', () => {
     expect(book.price('local.fake_toronto', { shots: 1000 }).amountUsd).toBe(0);
-    expect(() => book.price('ibm.ibm_torino', { shots: 1000, durationSeconds: 2 })).toThrow(
-      PriceUnconfirmedError,
-    );
     expect(() => book.price('ionq.forte-1', { shots: 1000 })).toThrow(PriceUnconfirmedError);
     expect(() => book.price('nowhere.qpu', { shots: 1 })).toThrow(PriceNotFoundError);
   });
