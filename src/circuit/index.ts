@@ -19,13 +19,24 @@ export {
 export type { GateSpec, Matrix } from './gates.js';
 export { QasmError, QasmSemanticError, QasmSyntaxError, QasmUnsupportedError } from './qasm/errors.js';
 export type { SourcePosition } from './qasm/errors.js';
-export { detectVersion, parseQasm, parseQasm2, parseQasm3, QELIB1_GATES, STDGATES } from './qasm/parser.js';
+export {
+  detectVersion,
+  MAX_BLOCK_DEPTH,
+  MAX_EXPR_DEPTH,
+  MAX_EXPR_NODES,
+  MAX_INSTRUCTIONS,
+  parseQasm,
+  parseQasm2,
+  parseQasm3,
+  QELIB1_GATES,
+  STDGATES,
+} from './qasm/parser.js';
 export type { ParseOptions } from './qasm/parser.js';
 export { parseQasmFile } from './qasm/file.js';
 export { formatParam, toQasm2, toQasm3 } from './qasm/writer.js';
 export { analyze } from './analysis.js';
 export type { CircuitAnalysis, SupermarqFeatures } from './analysis.js';
-export { flatten, instructionMatrix, MAX_UNITARY_QUBITS } from './flatten.js';
+export { flatten, instructionMatrix, MAX_UNITARY_QUBITS, operationName } from './flatten.js';
 export { decompose, eulerZYZ, synthesizeOneQubit } from './decompose.js';
 export type { EulerAngles } from './decompose.js';
 export { GATE_DEFINITIONS, libraryDefinitions } from './library.js';
