@@ -89,13 +89,13 @@ const RULES: Rule[] = [
     at: (t) =>
       DEVICES.slice(0, 2).flatMap((d, i) =>
         ['readout_error', 'gate_error'].map((et, j) => ({
-          metric: e_labels(d, et),
+          metric: errorLabels(d, et),
           value: 0.01 * (1 + i + 2 * j) + 0.002 * wave(t, 1500, i + j),
         })),
       ),
   },
 ];
-function e_labels(d: (typeof DEVICES)[number], errorType: string): Record<string, string> {
+function errorLabels(d: (typeof DEVICES)[number], errorType: string): Record<string, string> {
   return { ...dev(d), error_type: errorType };
 }
 

@@ -93,7 +93,8 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
   };
   const put = (labels: Record<string, string>, t: number, v: number) => {
     batch.push({ labels, t, v });
-    if (total === 0) series.add(JSON.stringify(labels));
+    // Every series is written at every step, so the first step names them all.
+    if (t === start) series.add(JSON.stringify(labels));
   };
   let step = 0;
   for (let t = start; t <= opts.endMs; t += interval, step++) {
