@@ -29,3 +29,4 @@ export {
   UnknownDeviceError,
 } from "./devices/index.js";
 export type { Calibration, Device, DeviceStatus, JobHandle, JobRecord, SubmitOptions } from "./devices/index.js";
+export * from "./cost/index.js";
