@@ -1,4 +1,4 @@
 // The server module's public face: the workbench (store, OTLP listener, HTTP API) and its plugin hooks.
 export { parseTimeMs } from './api.js';
-export type { Workbench, WorkbenchOptions, WorkbenchPlugin } from './workbench.js';
+export type { PluginResult, Workbench, WorkbenchOptions, WorkbenchPlugin } from './workbench.js';
 export { startWorkbench, startWorkbench as createWorkbench, WorkbenchError } from './workbench.js';

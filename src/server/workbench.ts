@@ -13,8 +13,18 @@ import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } fr
 /** A module that adds routes or background work to the workbench (dashboard, alerts, device monitor, cost). */
 export interface WorkbenchPlugin {
   name: string;
-  /** Called before the servers listen: add routes to `wb.app`, start timers with `wb.addTask`. */
-  setup(wb: Workbench): void | Promise<void>;
+  /**
+   * Called before the servers listen: add routes to `wb.app`, start timers with `wb.addTask`. A returned
+   * `metricsText` is appended to /metrics on every scrape.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin may return nothing
+  setup(wb: Workbench): void | PluginResult | Promise<void | PluginResult>;
+}
+
+/** What a plugin's setup may hand back. */
+export interface PluginResult {
+  /** Prometheus text appended to /metrics (the plugin's own counters). */
+  metricsText?: () => string;
 }
 
 /** Options beyond the configuration file, for in-process use. */
@@ -202,10 +212,18 @@ export async function startWorkbench(
     return { status: 'ready' };
   });
   const selfText = () => ownMetricsText(store, otlpStats, scraper.stats, serverStats, rates);
+  const pluginMetrics: Array<() => string> = [];
   app.get('/metrics', async (_req, reply) => {
-    reply
-      .type('text/plain; version=0.0.4; charset=utf-8')
-      .send(ingestedMetricsText(store, 'qobs') + selfText());
+    let text = ingestedMetricsText(store, 'qobs') + selfText();
+    for (const m of pluginMetrics) {
+      try {
+        const t = m();
+        text += t.endsWith('\n') || t === '' ? t : `${t}\n`;
+      } catch {
+        serverStats.httpErrors++;
+      }
+    }
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
   const push = async (req: FastifyRequest, reply: FastifyReply) => {
     serverStats.pushRequests++;
@@ -255,8 +273,15 @@ export async function startWorkbench(
       store.close();
     },
   };
+  // The final URLs are known after listen; with fixed ports plugins can read them during setup already.
+  const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  if (cfg.port !== 0) wb.url = `http://${hostPart(cfg.host)}:${cfg.port}`;
+  if (cfg.otlpPort !== 0) wb.otlpUrl = `http://${hostPart(cfg.otlpHost)}:${cfg.otlpPort}`;
   try {
-    for (const p of options.plugins ?? []) await p.setup(wb);
+    for (const p of options.plugins ?? []) {
+      const r = await p.setup(wb);
+      if (r && typeof r.metricsText === 'function') pluginMetrics.push(r.metricsText);
+    }
     await otlpApp.listen({ host: cfg.otlpHost, port: cfg.otlpPort });
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {

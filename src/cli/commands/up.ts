@@ -1,7 +1,9 @@
 // `qobs up`: runs the workbench (store, OTLP listener, HTTP API) until SIGINT or SIGTERM, then flushes and exits.
 import type { Command } from 'commander';
+import { alertsPlugin } from '../../alerts/index.js';
 import { type ConfigOverrides, loadConfig } from '../../config/index.js';
-import { startWorkbench } from '../../server/index.js';
+import { startWorkbench, type WorkbenchPlugin } from '../../server/index.js';
+import { registerUi } from '../../ui/index.js';
 import { EXIT, ExitError, printJson } from '../util.js';
 
 function port(name: string, raw: string | undefined): number | undefined {
@@ -23,6 +25,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'HTTP port (default 8000)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)')
     .option('--host <host>', 'address to bind (default 127.0.0.1; any other requires a token)')
+    .option('--no-alerts', 'do not run the alert evaluator and router')
     .option('--json', 'print one JSON object with the URLs once listening')
     .action(
       async (opts: {
@@ -32,6 +35,7 @@ export function register(program: Command): void {
         otlpPort?: string;
         host?: string;
         json?: boolean;
+        alerts?: boolean;
       }) => {
         const overrides: ConfigOverrides = {
           dataDir: opts.data,
@@ -40,7 +44,10 @@ export function register(program: Command): void {
           host: opts.host,
         };
         const config = loadConfig(opts.config, overrides);
-        const wb = await startWorkbench(config);
+        // The dashboard and the alerting engine (default rule pack) ride on the workbench as plugins.
+        const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }];
+        if (opts.alerts !== false) plugins.push(alertsPlugin());
+        const wb = await startWorkbench(config, { plugins });
         if (opts.json)
           printJson({ url: wb.url, otlpUrl: wb.otlpUrl, dataDir: wb.store.dataDir, pid: process.pid });
         else {
