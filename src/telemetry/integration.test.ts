@@ -9,7 +9,7 @@ import { logLineSchema } from './log-schema.js';
 import { Observer } from './observer.js';
 import { otlpLogStream } from './otlp-logs.js';
 import { startMetricsServer } from './server.js';
-import { LineSink, ScriptedDevice } from './testing.test-helpers.js';
+import { LineSink, ScriptedDevice } from './testing/doubles.js';
 
 const bell = () => new Circuit(2, 0, 'bell').h(0).cx(0, 1).measureAll();
 

@@ -5,7 +5,7 @@ import { Circuit } from '../circuit/index.js';
 import type { Calibration } from '../devices/index.js';
 import { logLineSchema } from './log-schema.js';
 import { type CostOf, type FidelityOf, Observer, type ObserverOptions } from './observer.js';
-import { LineSink, type ScriptedJob, ScriptedDevice } from './testing.test-helpers.js';
+import { LineSink, type ScriptedJob, ScriptedDevice } from './testing/doubles.js';
 
 function setup(extra: Partial<ObserverOptions> = {}) {
   const sink = new LineSink();

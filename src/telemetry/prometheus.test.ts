@@ -8,7 +8,7 @@ import { Circuit } from '../circuit/index.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { Observer } from './observer.js';
 import type { MetricsServer } from './server.js';
-import { LineSink, ScriptedDevice } from './testing.test-helpers.js';
+import { LineSink, ScriptedDevice } from './testing/doubles.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

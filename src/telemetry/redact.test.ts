@@ -7,7 +7,7 @@ import { logLineSchema } from './log-schema.js';
 import { redactingPinoOptions } from './logs.js';
 import { Observer } from './observer.js';
 import { mayHoldSecret, REDACTED, redactSecrets, TEXT_RULES } from './redact.js';
-import { LineSink } from './testing.test-helpers.js';
+import { LineSink } from './testing/doubles.js';
 
 // Realistic formats (documentation examples and generated look-alikes, none of them live credentials).
 const SECRETS = {

@@ -1,6 +1,6 @@
 // Test doubles for the telemetry suites: a device of the Device contract with scripted jobs, and a line sink.
 import { Writable } from 'node:stream';
-import type { Circuit } from '../circuit/index.js';
+import type { Circuit } from '../../circuit/index.js';
 import type {
   Calibration,
   Device,
@@ -8,7 +8,7 @@ import type {
   JobHandle,
   JobRecord,
   SubmitOptions,
-} from '../devices/index.js';
+} from '../../devices/index.js';
 
 /** How the scripted device answers one submission. */
 export interface ScriptedJob {
