@@ -13,6 +13,7 @@ import {
   type Catalogue,
   CostTracker,
   defaultCatalogue,
+  parseBudgets,
 } from './index.js';
 
 const MINUTE = 60_000;
@@ -81,6 +82,32 @@ describe('budgets', () => {
     // After the period ends, spend starts again from zero.
     now = 31 * 24 * 60 * MINUTE;
     expect(book.status().find((x) => x.name === 'braket')!.spentUsd).toBe(0);
+  });
+
+  it('reads budgets from configuration, reporting every bad field with its path', () => {
+    expect(parseBudgets([{ name: 'ops', amount_usd: 200, provider: 'ibm', warn_at: [0.9] }])).toEqual([
+      {
+        name: 'ops',
+        amountUsd: 200,
+        provider: 'ibm',
+        warnAt: [0.9],
+        periodDays: undefined,
+        project: undefined,
+        device: undefined,
+      },
+    ]);
+    try {
+      parseBudgets([
+        { name: 'a', amount_usd: -1 },
+        { amount_usd: 5, colour: 'red' },
+      ]);
+      expect.unreachable();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('budgets.0.amount_usd');
+      expect(msg).toContain('budgets.1.name');
+      expect(msg).toContain('colour');
+    }
   });
 
   it('rejects invalid budgets naming the field', () => {

@@ -1,5 +1,6 @@
 // Budgets per project, provider and device: spend against each, remaining-budget gauges the alert pack reads, burn rates, warnings.
 import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
+import { z } from 'zod';
 import { QobsConfigError } from '../errors.js';
 import type { Observer } from '../telemetry/index.js';
 
@@ -17,6 +18,42 @@ export interface BudgetSpec {
   readonly device?: string;
   /** Fractions of the budget whose crossing logs a warning (default 0.5, 0.8, 1). */
   readonly warnAt?: readonly number[];
+}
+
+const budgetSchema = z
+  .object({
+    name: z.string().min(1),
+    amount_usd: z.number().finite().positive(),
+    period_days: z.number().finite().positive().optional(),
+    project: z.string().min(1).optional(),
+    provider: z.string().min(1).optional(),
+    device: z.string().min(1).optional(),
+    warn_at: z.array(z.number().finite().positive()).optional(),
+  })
+  .strict();
+
+/**
+ * Validates budgets as written in configuration (a YAML list, snake_case fields: name, amount_usd, period_days,
+ * project, provider, device, warn_at). Every issue is reported with its path.
+ */
+export function parseBudgets(raw: unknown): BudgetSpec[] {
+  const r = z.array(budgetSchema).safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `budgets.${i.path.join('.')}: ${i.message}`);
+    throw new QobsConfigError(
+      `budgets.${r.error.issues[0].path.join('.')}`,
+      `invalid budgets (${issues.join('; ')})`,
+    );
+  }
+  return r.data.map((b) => ({
+    name: b.name,
+    amountUsd: b.amount_usd,
+    periodDays: b.period_days,
+    project: b.project,
+    provider: b.provider,
+    device: b.device,
+    warnAt: b.warn_at,
+  }));
 }
 
 /** What a budget book needs to know of one cost. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { QobsConfigError } from '../errors.js';
 import {
   defaultCatalogue,
@@ -242,5 +243,57 @@ describe('catalogue', () => {
     expect(then.version).toBe('2021-01-21');
     expect(then.price('braket.ionq/ionQdevice', { shots: 100 }).amountUsd).toBe(1.3);
     expect(v.at(new Date('2026-12-01T00:00:00Z')).version).toBe('2026-11-29.1');
+  });
+});
+
+describe('catalogue parser (property)', () => {
+  const money = fc.oneof(fc.constant(null), fc.double({ min: 0, max: 1000, noNaN: true }));
+  const entry = fc.record({
+    device: fc.stringMatching(/^[a-z]{1,6}\.[a-z0-9_/-]{1,12}$/),
+    model: fc.constantFrom('task_shot', 'per_minute', 'per_second', 'free'),
+    per_task_usd: money,
+    per_shot_usd: money,
+    per_minute_usd: money,
+    per_second_usd: money,
+    source: fc.webUrl(),
+    read_on: fc.constantFrom('2024-02-29', '2026-11-29'),
+  });
+
+  it('a valid catalogue written as YAML reads back with the same figures', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), (prices) => {
+        const text = stringifyYaml({ version: 'p', effective_from: '2026-01-01', currency: 'USD', prices });
+        const c = parseCatalogue(parseYaml(text));
+        return c.prices.every(
+          (p, i) =>
+            p.device === prices[i].device &&
+            p.perShotUsd === prices[i].per_shot_usd &&
+            p.perMinuteUsd === prices[i].per_minute_usd &&
+            p.source === prices[i].source,
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a negative fee is rejected wherever it is', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('per_task_usd', 'per_shot_usd', 'per_minute_usd', 'per_second_usd'),
+        fc.double({ max: -1e-9, noNaN: true }),
+        (field, v) => {
+          const p = {
+            device: 'x.y',
+            model: 'free',
+            source: 'https://a.b',
+            read_on: '2026-01-01',
+            [field]: v,
+          };
+          expect(() =>
+            parseCatalogue({ version: 'v', effective_from: '2026-01-01', currency: 'USD', prices: [p] }),
+          ).toThrow(`prices.0.${field}`);
+        },
+      ),
+    );
   });
 });

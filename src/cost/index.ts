@@ -22,6 +22,7 @@ export {
   type BudgetBookOptions,
   type BudgetSpec,
   type BudgetStatus,
+  parseBudgets,
   type SpendEvent,
 } from './budgets.js';
 export {
