@@ -74,23 +74,25 @@ function id(v: unknown, bytes: number, what: string): string {
   throw new MalformedPayloadError(`${what} must be ${bytes} bytes in hex or base64`);
 }
 
-function anyValue(v: unknown, what: string): AttrValue {
+function anyValue(v: unknown, what: string, depth = 0): AttrValue {
+  if (depth > 32) throw new MalformedPayloadError(`${what}: attribute values nested deeper than 32`);
   const o = obj(v, what);
   if ('stringValue' in o) return str(o.stringValue, what);
   if ('boolValue' in o) return o.boolValue === true;
   if ('intValue' in o) return num(o.intValue, what);
   if ('doubleValue' in o) return num(o.doubleValue, what);
-  if ('arrayValue' in o) return arr(obj(o.arrayValue, what).values, what).map((x) => anyValue(x, what));
-  if ('kvlistValue' in o) return attributes(obj(o.kvlistValue, what).values, what);
+  if ('arrayValue' in o)
+    return arr(obj(o.arrayValue, what).values, what).map((x) => anyValue(x, what, depth + 1));
+  if ('kvlistValue' in o) return attributes(obj(o.kvlistValue, what).values, what, depth + 1);
   if ('bytesValue' in o) return str(o.bytesValue, what);
   return null;
 }
 
-function attributes(v: unknown, what: string): Attributes {
+function attributes(v: unknown, what: string, depth = 0): Attributes {
   const out: Attributes = {};
   for (const kv of arr(v, what)) {
     const o = obj(kv, what);
-    out[str(o.key, `${what}.key`)] = anyValue(o.value, `${what}.value`);
+    out[str(o.key, `${what}.key`)] = anyValue(o.value, `${what}.value`, depth);
   }
   return out;
 }

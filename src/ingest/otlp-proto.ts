@@ -19,7 +19,12 @@ import { MalformedPayloadError, WireReader } from './wire.js';
 
 const NS_PER_MS = 1e6;
 
-function anyValue(r: WireReader, end: number): AttrValue {
+/** Deeper nesting of array and kvlist values is refused (a crafted body could otherwise exhaust the stack). */
+const MAX_VALUE_DEPTH = 32;
+
+function anyValue(r: WireReader, end: number, depth = 0): AttrValue {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new MalformedPayloadError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
   let v: AttrValue = null;
   while (r.pos < end) {
     const t = r.tag();
@@ -44,7 +49,7 @@ function anyValue(r: WireReader, end: number): AttrValue {
           const t2 = r.tag();
           if (t2 === 10) {
             const e2 = r.delimited();
-            arr.push(anyValue(r, e2));
+            arr.push(anyValue(r, e2, depth + 1));
             r.pos = e2;
           } else r.skip(t2 & 7);
         }
@@ -57,7 +62,7 @@ function anyValue(r: WireReader, end: number): AttrValue {
         const obj: Attributes = {};
         while (r.pos < e) {
           const t2 = r.tag();
-          if (t2 === 10) keyValue(r, r.delimited(), obj);
+          if (t2 === 10) keyValue(r, r.delimited(), obj, depth + 1);
           else r.skip(t2 & 7);
         }
         v = obj;
@@ -74,7 +79,7 @@ function anyValue(r: WireReader, end: number): AttrValue {
   return v;
 }
 
-function keyValue(r: WireReader, end: number, into: Attributes): void {
+function keyValue(r: WireReader, end: number, into: Attributes, depth = 0): void {
   let key = '';
   let value: AttrValue = null;
   while (r.pos < end) {
@@ -82,7 +87,7 @@ function keyValue(r: WireReader, end: number, into: Attributes): void {
     if (t === 10) key = r.string();
     else if (t === 18) {
       const e = r.delimited();
-      value = anyValue(r, e);
+      value = anyValue(r, e, depth);
     } else r.skip(t & 7);
   }
   if (r.pos !== end) throw new MalformedPayloadError('KeyValue overruns its length');

@@ -213,7 +213,12 @@ export function decodeOtlp(
       items: c.samples.length,
     };
   } catch (err) {
-    if (err instanceof MalformedPayloadError || err instanceof SyntaxError || err instanceof TypeError) {
+    if (
+      err instanceof MalformedPayloadError ||
+      err instanceof SyntaxError ||
+      err instanceof TypeError ||
+      err instanceof RangeError // JSON nested past the stack
+    ) {
       stats.malformed++;
       throw new OtlpRequestError(400, `malformed OTLP ${signal} ${kind} body: ${err.message}`);
     }

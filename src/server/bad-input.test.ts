@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyMetric, encodeMetricsProto, encodeTracesProto } from '../ingest/index.js';
-import type { SpanIn } from '../store/index.js';
+import type { AttrValue, SpanIn } from '../store/index.js';
 import { isStaleAt } from '../store/index.js';
 import { startWorkbench, type Workbench } from './workbench.js';
 
@@ -92,6 +92,21 @@ describe('OTLP bad input', () => {
           /malformed|truncated|past the end/,
         );
     }
+    await stillServes();
+  });
+
+  it('answers attribute values nested past the limit, in protobuf and JSON, with 400', async () => {
+    let nested: AttrValue = 'leaf';
+    for (let i = 0; i < 40; i++) nested = [nested];
+    const deep = { ...span('9a'.repeat(16)), attributes: { k: nested } };
+    expect((await post('traces', u8(encodeTracesProto([deep])), proto)).status).toBe(400);
+    const depth = 30_000; // 60 KB, under this server's 64 KiB body limit
+    const json = `{"resourceSpans":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect((await post('traces', json, { 'content-type': 'application/json' })).status).toBe(400);
+    let jv = '{"stringValue":"x"}';
+    for (let i = 0; i < 40; i++) jv = `{"arrayValue":{"values":[${jv}]}}`;
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'ab'.repeat(16)}","spanId":"${'cd'.repeat(8)}","attributes":[{"key":"k","value":${jv}}]}]}]}]}`;
+    expect((await post('traces', body, { 'content-type': 'application/json' })).status).toBe(400);
     await stillServes();
   });
 
