@@ -84,6 +84,30 @@ describe('qobs cost', () => {
     expect(err).toContain('per_minute_usd');
   });
 
+  it('estimate of a time-billed device asks for --duration-seconds', async () => {
+    expect(await qobs('cost', 'estimate', '--device', 'ibm.ibm_torino', '--shots', '4000')).toBe(2);
+    expect(err).toContain('--duration-seconds');
+    out = '';
+    expect(
+      await qobs(
+        'cost',
+        'estimate',
+        '--device',
+        'ibm.ibm_torino',
+        '--shots',
+        '4000',
+        '--duration-seconds',
+        '10',
+        '--json',
+      ),
+    ).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      amount_usd: 16,
+      cost_type: 'qpu_time',
+      catalogue_version: '2026-11-29.1',
+    });
+  });
+
   it('estimate rejects a bad shot count', async () => {
     expect(await qobs('cost', 'estimate', '--device', 'braket.iqm/garnet', '--shots', '-3')).toBe(2);
   });

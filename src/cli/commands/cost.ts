@@ -10,6 +10,7 @@ import {
   PriceBook,
   type Priced,
   readLedger,
+  UsageError,
 } from '../../cost/index.js';
 import { EXIT, ExitError, positiveInt, printJson } from '../util.js';
 
@@ -148,11 +149,22 @@ export function register(program: Command): void {
         json?: boolean;
       }) => {
         const book = new PriceBook(catalogueOf(opts.catalogue));
-        const p = book.price(opts.device, {
-          shots: positiveInt('--shots', opts.shots, 1),
-          tasks: positiveInt('--tasks', opts.tasks, 1),
-          durationSeconds: nonNegative('--duration-seconds', opts.durationSeconds),
-        });
+        let p: Priced;
+        try {
+          p = book.price(opts.device, {
+            shots: positiveInt('--shots', opts.shots, 1),
+            tasks: positiveInt('--tasks', opts.tasks, 1),
+            durationSeconds: nonNegative('--duration-seconds', opts.durationSeconds),
+          });
+        } catch (err) {
+          // Name the option the user can give, not the API field.
+          if (err instanceof UsageError && err.field === 'durationSeconds')
+            throw new ExitError(
+              EXIT.input,
+              `qobs: ${opts.device} is billed by time: give --duration-seconds (run time per task)`,
+            );
+          throw err;
+        }
         if (opts.json) printJson(estimateJson(p));
         else
           process.stdout.write(
