@@ -139,6 +139,26 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
     await page.close();
   });
 
+  it('takes a custom absolute range from the keyboard', async () => {
+    const { page, errors } = await open('overview?refresh=off');
+    await page.locator('#range').focus();
+    await page.keyboard.press('End'); // the last option: "Custom range…"
+    await expect.poll(() => page.locator('input[aria-label=From]').isVisible()).toBe(true);
+    // Type a range into the two fields and apply it with Enter.
+    const local = (ms: number) =>
+      new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.locator('input[aria-label=From]').fill(local(startMs));
+    await page.locator('input[aria-label=To]').fill(local(endMs));
+    await page.locator('input[aria-label=To]').press('Enter');
+    await page.waitForFunction((from) => location.hash.includes(`from=${from}`), String(startMs));
+    expect(await page.evaluate(() => location.hash)).toContain(`to=${endMs}`);
+    await waitReady(page, 2);
+    const panel = page.locator('[data-panel="execution-rate"]');
+    await expect.poll(() => panel.getAttribute('data-start')).toBe(String(startMs));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('auto-refreshes on its interval', async () => {
     const page = await browser.context.newPage();
     const errors = watchErrors(page);

@@ -77,6 +77,7 @@ class Shell {
   private mountedKey = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
   private refreshCount = 0;
+  private shellError: HTMLElement | undefined;
   private generation = 0;
   private readonly nav = h('nav', { 'aria-label': 'Pages' });
   private readonly main = h('main', { id: 'main', tabindex: -1 });
@@ -90,7 +91,12 @@ class Shell {
     'aria-label': 'Time range',
     'data-testid': 'range',
   });
-  private readonly customBox = h('span', { class: 'custom-range', hidden: true });
+  // A form, so Enter in either field applies the range.
+  private readonly customBox = h('form', {
+    class: 'custom-range',
+    hidden: true,
+    'aria-label': 'Custom time range',
+  });
   private readonly fromInput = h('input', { type: 'datetime-local', step: 1, 'aria-label': 'From' });
   private readonly toInput = h('input', { type: 'datetime-local', step: 1, 'aria-label': 'To' });
   private readonly tokenInput = h('input', {
@@ -121,8 +127,11 @@ class Shell {
     this.refreshSelect.addEventListener('change', () =>
       this.go(this.route.page.id, this.route.range, this.refreshSelect.value),
     );
-    const apply = h('button', { type: 'button', onclick: () => this.applyCustom() }, 'Apply');
-    this.customBox.append(this.fromInput, ' to ', this.toInput, apply);
+    this.customBox.append(this.fromInput, ' to ', this.toInput, h('button', { type: 'submit' }, 'Apply'));
+    this.customBox.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.applyCustom();
+    });
     const refreshNow = h(
       'button',
       { type: 'button', 'data-testid': 'refresh-now', onclick: () => void this.refresh() },
@@ -262,9 +271,13 @@ class Shell {
       // The first complete render, for the `ui` benchmark (read with performance.getEntriesByName).
       if (this.refreshCount === 1) performance.mark('qobs:first-render');
       this.status.textContent = `Updated ${formatTime(Date.now())}`;
+      this.shellError?.remove();
     } catch (err) {
       if (gen !== this.generation) return;
-      this.main.append(errorBox(err));
+      // One box for the latest failure, replaced on the next; the next refresh tries again.
+      this.shellError?.remove();
+      this.shellError = errorBox(err);
+      this.main.append(this.shellError);
     } finally {
       if (gen === this.generation) {
         document.body.dataset.state = 'ready';
