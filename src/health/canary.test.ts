@@ -1,0 +1,95 @@
+// Canary circuits on local devices: best chain, ideal distributions, fidelities recorded as canary.
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLocalDevice, fakeCalibration, type Device } from '../devices/index.js';
+import { simulate } from '../sim/index.js';
+import { Observer } from '../telemetry/index.js';
+import { bestChain, CanaryRunner, ghzCircuit, mirrorCircuit } from './canary.js';
+
+describe('canary circuits', () => {
+  it('mirror circuits are the identity: the ideal outcome is all zeros', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = simulate(mirrorCircuit(4, 3, seed), { shots: 200, seed });
+      expect(r.counts).toEqual({ '0000': 200 });
+    }
+  });
+
+  it('GHZ ideally gives only all-zeros and all-ones', () => {
+    const r = simulate(ghzCircuit(4), { shots: 400, seed: 2 });
+    expect(Object.keys(r.counts).sort()).toEqual(['0000', '1111']);
+  });
+
+  it('best chain is a connected path with the lowest error of all paths (brute force on lima)', () => {
+    const cal = fakeCalibration('lima');
+    const chain = bestChain(cal, 3);
+    expect(new Set(chain).size).toBe(3);
+    const linked = (a: number, b: number) =>
+      cal.couplingMap!.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    expect(linked(chain[0], chain[1]) && linked(chain[1], chain[2])).toBe(true);
+    const err = (a: number, b: number) =>
+      Math.min(
+        ...cal.gates
+          .filter((g) => g.qubits.length === 2 && g.qubits.includes(a) && g.qubits.includes(b))
+          .map((g) => g.error ?? 1),
+      );
+    const ro = (q: number) => cal.qubits[q].readoutError ?? 0;
+    const cost = (p: number[]) => ro(p[0]) + err(p[0], p[1]) + ro(p[1]) + err(p[1], p[2]) + ro(p[2]);
+    let best = Number.POSITIVE_INFINITY;
+    for (let a = 0; a < 5; a++)
+      for (let b = 0; b < 5; b++)
+        for (let c = 0; c < 5; c++)
+          if (a !== b && b !== c && a !== c && linked(a, b) && linked(b, c))
+            best = Math.min(best, cost([a, b, c]));
+    expect(cost(chain)).toBeCloseTo(best, 12);
+  });
+
+  it('runs on local devices, records canary fidelity (Hellinger) beside the ESP, and skips remote devices by default', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const observer = new Observer({
+      serviceName: 'canary-test',
+      logs: { destination: stream },
+      traces: false,
+    });
+    const ideal = createLocalDevice('local.statevector');
+    const noisy = createLocalDevice('local.fake_lima');
+    const remote: Device = {
+      id: 'ionq.qpu.aria-1',
+      provider: 'ionq',
+      name: 'qpu.aria-1',
+      numQubits: 25,
+      canSubmit: true,
+      status: async () => 'online',
+      queueLength: async () => 0,
+      calibration: async () => undefined,
+      submit: () => Promise.reject(new Error('must not submit')),
+    };
+    const runner = new CanaryRunner({ observer, devices: [ideal, noisy, remote], shots: 2000, seed: 3 });
+    const results = await runner.runOnce();
+    const of = (dev: string, kind: string) => results.find((r) => r.device === dev && r.kind === kind)!;
+    expect(of('local.statevector', 'ghz').hellinger).toBeGreaterThan(0.99);
+    expect(of('local.statevector', 'mirror').hellinger).toBe(1);
+    const ghz = of('local.fake_lima', 'ghz');
+    expect(ghz.status).toBe('completed');
+    expect(ghz.hellinger).toBeGreaterThan(0.5);
+    expect(ghz.hellinger).toBeLessThan(0.999);
+    expect(ghz.esp).toBeGreaterThan(0);
+    expect(ghz.esp).toBeLessThan(1);
+    expect(of('ionq.qpu.aria-1', 'ghz').status).toBe('skipped');
+    const text = await observer.metrics();
+    expect(text).toMatch(
+      /quantum_circuit_fidelity\{provider="local",device="fake_lima",circuit_type="canary"\} 0\.\d+/,
+    );
+    expect(lines.some((l) => l.hardware_event_type === 'canary_result')).toBe(true);
+  });
+
+  it('remote canaries need an explicit daily shot cap', () => {
+    const observer = new Observer({ serviceName: 'c', logs: false, traces: false });
+    expect(() => new CanaryRunner({ observer, devices: [], allowRemote: true })).toThrow(/remoteShotsPerDay/);
+  });
+});
