@@ -226,4 +226,46 @@ describe('Store', () => {
     expect(store.searchLogs({ q: 'line' }).length).toBe(Math.min(logs.length, 100));
     store.close();
   });
+
+  it('keeps calibration snapshots and jobs', () => {
+    const dir = tmp();
+    let store = Store.open({ dataDir: dir });
+    const a = store.putCalibration('ibm', 'ibm_torino', T0, { t1: [100, 120] });
+    const b = store.putCalibration('ibm', 'ibm_torino', T0 + 3600_000, { t1: [90, 110] });
+    expect(store.putCalibration('ibm', 'ibm_torino', T0, { ignored: true })).toBe(a);
+    store.putJob({
+      id: 'job-1',
+      provider: 'ibm',
+      device: 'ibm_torino',
+      status: 'QUEUED',
+      createdAtMs: T0,
+      updatedAtMs: T0,
+      calibrationId: b,
+    });
+    store.putJob({
+      id: 'job-1',
+      provider: 'ibm',
+      device: 'ibm_torino',
+      status: 'DONE',
+      createdAtMs: T0,
+      updatedAtMs: T0 + 5,
+      details: { shots: 1024 },
+    });
+    store.close();
+    store = Store.open({ dataDir: dir });
+    expect(store.calibrations('ibm', 'ibm_torino').map((c) => [c.id, c.snapshot])).toEqual([
+      [b, { t1: [90, 110] }],
+      [a, { t1: [100, 120] }],
+    ]);
+    expect(store.jobs()).toEqual([
+      expect.objectContaining({
+        id: 'job-1',
+        status: 'DONE',
+        calibration_id: b,
+        updated_at_ms: T0 + 5,
+        details: { shots: 1024 },
+      }),
+    ]);
+    store.close();
+  });
 });
