@@ -82,7 +82,7 @@ describe('OTLP protobuf decoding', () => {
       fc.property(fc.array(spanArb, { maxLength: 5 }), (spans) => {
         expect(decodeTracesProto(encodeTracesProto(spans)).spans).toEqual(spans);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -91,7 +91,7 @@ describe('OTLP protobuf decoding', () => {
       fc.property(fc.array(logArb, { maxLength: 5 }), (logs) => {
         expect(decodeLogsProto(encodeLogsProto(logs)).logs).toEqual(logs);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -185,7 +185,7 @@ describe('OTLP protobuf decoding', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
