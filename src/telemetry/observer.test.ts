@@ -459,6 +459,32 @@ describe('never throws into the workload', () => {
     expect(m.has(key('quantum_device_status', { provider: 'local', device: 'fake_g' }))).toBe(false);
   });
 
+  it('treats a time that is not finite non-negative seconds as unknown, and counts it', async () => {
+    const { observer, sink } = setup();
+    observer.recordExecution({
+      provider: 'ibm',
+      device: 'ibm_x',
+      circuitName: 'c',
+      shots: 5,
+      status: 'success',
+      executionSeconds: Number.NaN,
+      queueSeconds: -3,
+    });
+    const m = parseExposition(await observer.metrics());
+    expect(
+      m.get(key('quantum_circuit_executions_total', { provider: 'ibm', device: 'ibm_x', status: 'success' })),
+    ).toBe(1);
+    expect(m.has(key('quantum_circuit_execution_seconds_count', { provider: 'ibm', device: 'ibm_x' }))).toBe(
+      false,
+    );
+    expect(m.get(key('qobs_telemetry_dropped_total', { signal: 'metrics', reason: 'invalid_value' }))).toBe(
+      1,
+    );
+    const line = sink.lines.find((l) => l.event_type === 'quantum_circuit_execution');
+    expect(line?.execution_details).toMatchObject({ execution_time_seconds: null, queue_time_seconds: null });
+    validateAll(sink);
+  });
+
   it('with nothing configured (noop) every call works and returns the workload result', async () => {
     const observer = Observer.noop();
     expect(observer.enabled).toBe(false);

@@ -606,7 +606,8 @@ export class Observer {
     }
   }
 
-  private recordExecutionUnsafe(rec: ExecutionRecord, given?: Span): void {
+  private recordExecutionUnsafe(input: ExecutionRecord, given?: Span): void {
+    const rec = this.checkedTimes(input);
     const info: CircuitInfo | undefined = rec.circuit ? circuitInfo(rec.circuit) : undefined;
     const fig = info?.figures;
     const own = given === undefined;
@@ -628,7 +629,10 @@ export class Observer {
         if (info.gateCount !== undefined) m.gates.observe(p, info.gateCount);
         m.twoQubitGates.observe(p, fig.twoQubitGates);
       }
-      const ct = { ...pd, circuit_type: rec.circuitType ?? 'generic' };
+      const ct =
+        rec.fidelity || rec.estimatedSuccessProbability !== undefined
+          ? { ...pd, circuit_type: rec.circuitType ?? 'generic' }
+          : pd;
       if (rec.fidelity) {
         m.fidelity.set(ct, rec.fidelity.value);
         m.fidelityEstimate.set({ ...ct, method: rec.fidelity.method }, rec.fidelity.value);
@@ -719,6 +723,18 @@ export class Observer {
         );
       if (rec.cost) this.costEvent(rec.provider, rec.cost, rec.device, span);
     }
+  }
+
+  /** The record with times that are not finite non-negative seconds turned into unknown (null), and counted. */
+  private checkedTimes(rec: ExecutionRecord): ExecutionRecord {
+    const bad = (x: number | null | undefined) => typeof x === 'number' && !(Number.isFinite(x) && x >= 0);
+    if (!bad(rec.executionSeconds) && !bad(rec.queueSeconds)) return rec;
+    this.drop('metrics', 'invalid_value');
+    return {
+      ...rec,
+      executionSeconds: bad(rec.executionSeconds) ? null : rec.executionSeconds,
+      queueSeconds: bad(rec.queueSeconds) ? null : rec.queueSeconds,
+    };
   }
 
   /** Logs a `quantum_cost_event` (and counts `quantum_cost_total` when called directly). */
