@@ -66,6 +66,8 @@ describe('redactSecrets in free text', () => {
       url: 'https://quantum.cloud.ibm.com/api/v1/jobs?limit=10',
       circuit: { depth: 42, tokens: 'the tokenizer produced 17 tokens', gates: ['cx', 'h'] },
       job_id: 'd1f0e2a3-4b5c-6d7e-8f90-a1b2c3d4e5f6',
+      env: { PWD: '/work/main', HOME: '/root' },
+      note: 'cwd PWD=/work/main',
     };
     const { value, findings } = redactSecrets(clean);
     expect(findings).toEqual([]);

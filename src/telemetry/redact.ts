@@ -62,7 +62,8 @@ export const TEXT_RULES: readonly TextRule[] = [
   },
   {
     type: 'password',
-    re: /((?:password|passwd|pwd|passphrase)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi,
+    // Not `pwd`: it is the shell's working directory (PWD=/home/...) far more often than a password.
+    re: /((?:password|passwd|passphrase)["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}/gi,
     replace: keep1,
   },
   {
@@ -75,9 +76,9 @@ export const TEXT_RULES: readonly TextRule[] = [
 // Every rule but two needs a separator (`:`, `=` or `(`) before the secret; this regex then says whether a
 // key word that a rule needs is there, so ordinary text (device names with `ibm` or `ionq`) passes untouched.
 const GATE =
-  /authoriz|bearer\s|:\/\/[^\s:@/]*:|AKIA|ASIA|(?:secret|token|api[_-]?key|ionq|passw(?:or)?d|pwd|passphrase)[a-z_]*["']?\s*[:=(]/i;
+  /authoriz|bearer\s|:\/\/[^\s:@/]*:|AKIA|ASIA|(?:secret|token|api[_-]?key|ionq|passw(?:or)?d|passphrase)[a-z_]*["']?\s*[:=(]/i;
 
-/** Strings shorter than this hold no secret any rule finds (`pwd=abcd` is the shortest). */
+/** Strings shorter than this hold no secret any rule finds (`a://b:cd@` and `AKIA...` are longer). */
 const MIN_SECRET_TEXT = 8;
 
 function isTokenChar(c: number): boolean {
@@ -119,7 +120,7 @@ const SECRET_KEYS: ReadonlyArray<readonly [RegExp, SecretType]> = [
   [/^(aws_?)?access_?key_?id$/i, 'aws_access_key_id'],
   [/^(ibm|qiskit)[a-z_]*(token|api_?key)$|^ibm_?cloud_?api_?key$/i, 'ibm_api_key'],
   [/^ionq[a-z_]*(key|token)$/i, 'ionq_api_key'],
-  [/^(password|passwd|pwd|passphrase)$/i, 'password'],
+  [/^(password|passwd|passphrase|db_?password)$/i, 'password'],
   [
     /^(x-)?api[_-]?key$|^(access|refresh|id|auth|bearer)[_-]?token$|^token$|^client[_-]?secret$|^secret$/i,
     'api_key',
