@@ -8,6 +8,7 @@ import { register as registerExportStack } from './export-stack.js';
 import { register as registerImport } from './import.js';
 import { register as registerQuery } from './query.js';
 import { register as registerRun } from './run.js';
+import { register as registerDevices } from './devices.js';
 import { register as registerSimulate } from './simulate.js';
 import { register as registerStart } from './start.js';
 import { register as registerUp } from './up.js';
@@ -25,6 +26,7 @@ registrations.push(registerSimulate);
 registrations.push(registerUp);
 registrations.push(registerAnalyze);
 registrations.push(registerStart);
+registrations.push(registerDevices);
 registrations.push(registerCost);
 
 export function registerAll(program: Command): void {
