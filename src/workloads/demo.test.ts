@@ -26,7 +26,7 @@ describe('demo scenario', () => {
         observer,
         once: true,
         tickSeconds: 0.2,
-        schedule: { driftAt: 0.2, outageAt: 0.4, recoverAt: 1.5 },
+        schedule: { driftAt: 0.2, outageAt: 0.5, recoverAt: 4 },
         onEvent: (e) => events.push(e),
       },
       devices,

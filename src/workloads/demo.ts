@@ -22,7 +22,7 @@ export interface DemoOptions {
   /** Stops the demo (Ctrl-C). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DemoEvent) => void;
-  /** Seconds after start when the drift and the outage begin and end (defaults 15, 20, 40). */
+  /** Seconds after start when the drift and the outage begin and end (defaults 10, 15, 35). */
   readonly schedule?: { readonly driftAt?: number; readonly outageAt?: number; readonly recoverAt?: number };
   /** Seconds between canary rounds and hardware polls (default 2). */
   readonly tickSeconds?: number;
@@ -84,15 +84,15 @@ function ghz(n: number): Circuit {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Runs the demo until `signal` aborts (or once through with `once`). Never throws for a failed job. */
@@ -102,7 +102,7 @@ export async function runDemo(options: DemoOptions, devices: DemoDevices = demoD
   const at = () => (Date.now() - t0) / 1000;
   const emit = (kind: DemoEvent['kind'], message: string, progress?: number) =>
     options.onEvent?.({ atSeconds: at(), kind, message, progress });
-  const schedule = { driftAt: 15, outageAt: 20, recoverAt: 40, ...options.schedule };
+  const schedule = { driftAt: 10, outageAt: 15, recoverAt: 35, ...options.schedule };
   const tickMs = (options.tickSeconds ?? 2) * 1000;
   const noisy = [devices.toronto, devices.manila, devices.lima];
   const originals = new Map<LocalDevice, Calibration>();
@@ -114,60 +114,78 @@ export async function runDemo(options: DemoOptions, devices: DemoDevices = demoD
   }
   emit('start', `demo started on ${[devices.statevector, ...noisy].map((d) => d.id).join(', ')}`);
 
-  // Background: hardware polls and canaries on every device, and the scheduled faults.
-  let drifted_ = false;
-  let offline = false;
+  // The faults, each timed from the one before, so every phase lasts its planned time even when the
+  // CPU-bound workloads delay the timers.
   let recovered = false;
-  const background = (async () => {
+  const timers = new Set<NodeJS.Timeout>();
+  const after = (seconds: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!signal?.aborted) fn();
+    }, seconds * 1000);
+    timers.add(t);
+  };
+  const recover = () => {
+    recovered = true;
+    devices.manila.setStatus('online');
+    devices.toronto.setCalibration(redated(originals.get(devices.toronto)!, 0, Date.now()));
+    observer.hardwareEvent('local', devices.manila.name, 'device_online', { reason: 'outage over' });
+    observer.hardwareEvent('local', devices.toronto.name, 'calibration_completed', {
+      reason: 'recalibrated',
+    });
+    emit('recovery', `${devices.manila.id} back online; ${devices.toronto.id} recalibrated`);
+  };
+  const outage = () => {
+    devices.manila.setStatus('offline');
+    observer.hardwareEvent('local', devices.manila.name, 'device_offline', { reason: 'injected outage' });
+    // A provider error that echoes the request's credentials: the Observer redacts it before it is written.
+    observer.error(
+      new Error('upstream rejected job: Authorization: Bearer qobs-demo-Tk3yN0tR3al0nlyF0rRedaction'),
+      {
+        device: devices.manila.id,
+      },
+    );
+    emit('fault', `${devices.manila.id}: offline (injected outage)`);
+    after(Math.max(0, schedule.recoverAt - schedule.outageAt), recover);
+  };
+  const drift = () => {
+    devices.toronto.setCalibration(drifted(originals.get(devices.toronto)!, Date.now()));
+    observer.hardwareEvent('local', devices.toronto.name, 'calibration_completed', {
+      reason: 'recalibration with degraded readout and gate errors (injected drift)',
+    });
+    emit('fault', `${devices.toronto.id}: calibration drifted (readout x3, gate errors x2, T1/T2 halved)`);
+    after(Math.max(0, schedule.outageAt - schedule.driftAt), outage);
+  };
+  after(schedule.driftAt, drift);
+
+  // Background: hardware polls and canary circuits on every device, every tick.
+  const all = [devices.statevector, ...noisy];
+  const polls = (async () => {
+    while (!signal?.aborted && !(options.once && recovered)) {
+      for (const d of all) await observer.observeDevice(d);
+      await sleep(tickMs, signal);
+    }
+  })();
+  const canaries = (async () => {
     let round = 0;
-    while (!signal?.aborted) {
-      const now = at();
-      if (!drifted_ && now >= schedule.driftAt) {
-        drifted_ = true;
-        devices.toronto.setCalibration(drifted(originals.get(devices.toronto)!, Date.now()));
-        observer.hardwareEvent('local', devices.toronto.name, 'calibration_completed', {
-          reason: 'recalibration with degraded readout and gate errors (injected drift)',
-        });
-        emit(
-          'fault',
-          `${devices.toronto.id}: calibration drifted (readout x3, gate errors x2, T1/T2 halved)`,
-        );
-      }
-      // One scheduled step per round at most, so that every phase is seen by at least one round of canaries.
-      else if (!offline && now >= schedule.outageAt) {
-        offline = true;
-        devices.manila.setStatus('offline');
-        observer.hardwareEvent('local', devices.manila.name, 'device_offline', { reason: 'injected outage' });
-        // A provider error that echoes the request's credentials: the Observer redacts it before it is written.
-        observer.error(
-          new Error('upstream rejected job: Authorization: Bearer qobs-demo-Tk3yN0tR3al0nlyF0rRedaction'),
-          {
-            device: devices.manila.id,
-          },
-        );
-        emit('fault', `${devices.manila.id}: offline (injected outage)`);
-      } else if (offline && !recovered && now >= schedule.recoverAt) {
-        recovered = true;
-        devices.manila.setStatus('online');
-        devices.toronto.setCalibration(redated(originals.get(devices.toronto)!, 0, Date.now()));
-        observer.hardwareEvent('local', devices.manila.name, 'device_online', { reason: 'outage over' });
-        observer.hardwareEvent('local', devices.toronto.name, 'calibration_completed', {
-          reason: 'recalibrated',
-        });
-        emit('recovery', `${devices.manila.id} back online; ${devices.toronto.id} recalibrated`);
-      }
-      for (const d of [devices.statevector, ...noisy]) await observer.observeDevice(d);
-      for (const d of [devices.statevector, ...noisy]) {
+    while (!signal?.aborted && !(options.once && recovered)) {
+      for (const d of all) {
         // An offline device refuses the job: the failure is recorded as such (status, error log), as in real use.
         await observer
           .run(d, ghz(d === devices.lima ? 3 : 5), { shots: 1000, circuitType: 'canary', seed: round })
           .catch(() => undefined);
       }
       round++;
-      if (options.once && recovered) break;
       await sleep(tickMs, signal);
     }
   })();
+  const background = Promise.all([polls, canaries]).finally(() => {
+    for (const t of timers) clearTimeout(t);
+  });
+  // With `once`, the state after recovery is polled before the demo returns.
+  const finalPoll = async () => {
+    if (options.once) for (const d of all) await observer.observeDevice(d);
+  };
 
   // Foreground: the workloads, repeated.
   let pass = 0;
@@ -204,5 +222,6 @@ export async function runDemo(options: DemoOptions, devices: DemoDevices = demoD
     pass++;
   } while (!signal?.aborted && !options.once);
   await background;
+  await finalPoll();
   emit('done', 'demo finished');
 }

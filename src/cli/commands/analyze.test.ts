@@ -99,9 +99,9 @@ describe('qobs analyze', () => {
   });
 });
 
-describe('qobs start', () => {
+describe('qobs examples', () => {
   it('analyzes the bundled examples', async () => {
-    expect(await run(['node', 'qobs', 'start', '--json'])).toBe(0);
+    expect(await run(['node', 'qobs', 'examples', '--json'])).toBe(0);
     const j = JSON.parse(out);
     expect(j.examples.map((e: { example: string }) => e.example)).toEqual([
       'bell.qasm',

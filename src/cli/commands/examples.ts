@@ -1,4 +1,4 @@
-// `qobs start` (what `npm start` runs): analyzes the bundled example circuits in assets/examples.
+// `qobs examples`: analyzes the bundled example circuits in assets/examples.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ function action(opts: { json?: boolean }): void {
 
 export function register(program: Command): void {
   program
-    .command('start')
+    .command('examples')
     .description('Analyze the bundled example circuits (Bell, GHZ, QFT) and print the results')
     .option('--json', 'print one JSON object')
     .action((opts: { json?: boolean }) => action(opts));

@@ -10,6 +10,8 @@ import { register as registerQuery } from './query.js';
 import { register as registerRun } from './run.js';
 import { register as registerDevices } from './devices.js';
 import { register as registerSimulate } from './simulate.js';
+import { register as registerDemo } from './demo.js';
+import { register as registerExamples } from './examples.js';
 import { register as registerStart } from './start.js';
 import { register as registerUp } from './up.js';
 
@@ -25,8 +27,10 @@ registrations.push(registerImport);
 registrations.push(registerSimulate);
 registrations.push(registerUp);
 registrations.push(registerAnalyze);
+registrations.push(registerExamples);
 registrations.push(registerStart);
 registrations.push(registerDevices);
+registrations.push(registerDemo);
 registrations.push(registerCost);
 
 export function registerAll(program: Command): void {

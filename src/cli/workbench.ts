@@ -1,0 +1,64 @@
+// Starts the workbench as `qobs up` and `qobs start` run it: the store, OTLP and HTTP servers, the dashboard,
+// the alerting plugin and, with `demo`, the demo workloads in the same process; stops on SIGINT or SIGTERM.
+import { alertsPlugin } from '../alerts/index.js';
+import { type ConfigOverrides, loadConfig } from '../config/index.js';
+import { startWorkbench, type Workbench, type WorkbenchPlugin } from '../server/index.js';
+import { registerUi } from '../ui/index.js';
+import { demoPrinter, demoRulesPath, type RunningDemo, startDemo } from './commands/demo.js';
+import { printJson } from './util.js';
+
+export interface LaunchOptions {
+  readonly configFile?: string;
+  readonly overrides?: ConfigOverrides;
+  readonly alerts?: boolean;
+  /** Run the demo workloads in this process, with the demo's alert rules. */
+  readonly demo?: boolean;
+  readonly json?: boolean;
+}
+
+/** Starts everything and returns the workbench and the demo (if any); `stop()` closes both. */
+export async function launchWorkbench(
+  opts: LaunchOptions,
+): Promise<{ wb: Workbench; demo?: RunningDemo; stop(): Promise<void> }> {
+  const config = loadConfig(opts.configFile, {
+    ...opts.overrides,
+    dataDir: opts.overrides?.dataDir ?? (opts.demo ? '.qobs/demo' : undefined),
+  });
+  const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }];
+  if (opts.alerts !== false)
+    plugins.push(opts.demo ? alertsPlugin({ ruleFiles: [demoRulesPath()], tickMs: 1000 }) : alertsPlugin());
+  let demo: RunningDemo | undefined;
+  // The demo's Observer is made once the OTLP URL is known; the scraper asks for its registry lazily.
+  const registries = opts.demo
+    ? [{ job: 'qobs-demo', registry: { metrics: () => demo?.observer.metrics() ?? '' }, intervalMs: 5000 }]
+    : [];
+  const wb = await startWorkbench(config, { plugins, registries });
+  if (opts.demo) demo = startDemo(wb.otlpUrl, demoPrinter(process.stdout));
+  const stop = async () => {
+    await demo?.stop();
+    await wb.close();
+  };
+  if (opts.json) printJson({ url: wb.url, otlpUrl: wb.otlpUrl, dataDir: wb.store.dataDir, pid: process.pid });
+  else {
+    process.stdout.write(`qobs workbench: dashboard ${wb.url}/  OTLP ${wb.otlpUrl}  data ${wb.store.file}\n`);
+    if (wb.token && !config.token)
+      process.stdout.write('a bearer token is required (printed above on stderr)\n');
+    if (opts.demo) process.stdout.write('demo: workloads running; open the dashboard above, Ctrl-C stops\n');
+  }
+  return { wb, demo, stop };
+}
+
+/** Resolves after SIGINT or SIGTERM once everything is flushed and closed. */
+export function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      process.stderr.write(`qobs: ${signal}: flushing and closing\n`);
+      stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`qobs: close failed: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
