@@ -126,11 +126,13 @@ describe('grafana dashboards', () => {
     expect(ds.datasources.map((d) => d.uid)).toEqual(Object.values(DATASOURCE_UID));
     expect(ds.datasources[0].url).toBe('http://p:9090');
     const tempo = ds.datasources.find((d) => d.type === 'tempo');
-    expect((tempo?.jsonData.tracesToLogsV2 as { datasourceUid: string }).datasourceUid).toBe(
+    if (!tempo) throw new Error('no tempo data source');
+    expect((tempo.jsonData.tracesToLogsV2 as { datasourceUid: string }).datasourceUid).toBe(
       DATASOURCE_UID.loki,
     );
     const loki = ds.datasources.find((d) => d.type === 'loki');
-    const derived = (loki?.jsonData.derivedFields as { matcherRegex: string; datasourceUid: string }[])[0];
+    if (!loki) throw new Error('no loki data source');
+    const derived = (loki.jsonData.derivedFields as { matcherRegex: string; datasourceUid: string }[])[0];
     expect(derived.datasourceUid).toBe(DATASOURCE_UID.tempo);
     expect(new RegExp(derived.matcherRegex).exec('{"trace_id":"abc123"}')?.[1]).toBe('abc123');
     const dash = parse(files['dashboards/qobs.yml']) as {
