@@ -366,8 +366,8 @@ export class Store implements SeriesSource {
 
   private appendHead(s: SeriesState, t: number, v: number): void {
     if (s.headN === s.headTs.length) {
-      const cap = Math.min(s.headN * 2, Math.max(this.chunkSamples, 8));
-      const ts = new Float64Array(Math.max(cap, s.headN + 1));
+      // Doubling: a bulk batch can hold thousands of one series' samples before the head is flushed.
+      const ts = new Float64Array(Math.max(s.headN * 2, 8));
       const vs = new Float64Array(ts.length);
       ts.set(s.headTs.subarray(0, s.headN));
       vs.set(s.headVs.subarray(0, s.headN));
