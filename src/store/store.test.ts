@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogIn, SpanIn } from './records.js';
 import { isStaleAt, staleNaN } from './series.js';
@@ -267,5 +268,64 @@ describe('Store', () => {
       }),
     ]);
     store.close();
+  });
+
+  it('reads back exactly the accepted samples whatever the batching, flushing and reopening (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 3 }),
+            fc.integer({ min: 0, max: 400 }),
+            fc.double({ noNaN: true }),
+          ),
+          {
+            maxLength: 300,
+          },
+        ),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.constantFrom('none', 'checkpoint', 'reopen', 'crash'), { minLength: 1, maxLength: 8 }),
+        (raw, cuts, actions) => {
+          const dir = tmp();
+          let store = Store.open({ dataDir: dir, chunkSamples: 8 });
+          // The reference: per series, a sample is kept when its time is after the last kept one.
+          const expected = new Map<number, Array<[number, number]>>();
+          let pos = 0;
+          for (let b = 0; pos < raw.length; b++) {
+            const batch = raw.slice(pos, pos + cuts[b % cuts.length]);
+            pos += batch.length;
+            store.ingest({
+              samples: batch.map(([sid, t, v]) => ({
+                labels: { __name__: 'p', s: String(sid) },
+                t: T0 + t,
+                v,
+              })),
+            });
+            for (const [sid, t, v] of batch) {
+              const list = expected.get(sid) ?? [];
+              if (list.length === 0 || list[list.length - 1][0] < T0 + t) list.push([T0 + t, v]);
+              expected.set(sid, list);
+            }
+            const action = actions[b % actions.length];
+            if (action === 'checkpoint') store.checkpoint();
+            else if (action === 'reopen') {
+              store.close();
+              store = Store.open({ dataDir: dir, chunkSamples: 8 });
+            } else if (action === 'crash') {
+              store.db.close();
+              store = Store.open({ dataDir: dir, chunkSamples: 8 });
+            }
+          }
+          const got = store.select([{ name: '__name__', op: '=', value: 'p' }], 0, T0 * 2);
+          const asMap = new Map(
+            got.map((g) => [Number(g.labels.s), Array.from(g.timestamps, (t, i) => [t, g.values[i]])]),
+          );
+          expect(asMap).toEqual(expected);
+          store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
