@@ -292,6 +292,7 @@ receivers:
         else values[`${file} / ${q.panel} / ${q.refId}`] = result.map((s) => Number(s.value[1]));
       }
     }
+    if (process.env.QOBS_EXPORT_E2E_PRINT) console.log(JSON.stringify(values, null, 1));
     expect(empty).toEqual([]);
     // Local devices are priced at zero by the catalogue: the cost series exist, with the value 0.
     expect(values['qobs-costs.json / Cost over the range / A']).toEqual([0]);
