@@ -332,4 +332,43 @@ describe('DeviceMonitor: events, metrics and history', () => {
     expect(text).not.toMatch(/quantum_circuit_queue_seconds_count\{provider="braket"/);
     await observer.shutdown();
   });
+
+  it('spaces calls to a provider by its rate limit and jitters the next poll within its bounds', async () => {
+    const observer = new Observer({ serviceName: 'monitor-test', logs: false, traces: false });
+    const p = new ScriptedProvider(base);
+    let calls = 0;
+    const stamps: number[] = [];
+    const counted = new Proxy(p, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls++;
+          stamps.push(Date.now());
+          return v.apply(target, args);
+        };
+      },
+    });
+    const monitor = new DeviceMonitor({
+      observer,
+      providers: [{ provider: counted, maxRequestsPerSecond: 20, intervalMs: 1000, jitter: 0.1 }],
+    });
+    const r = await monitor.pollOnce('ibm');
+    // listDevices, status, queueLength, calibration: four calls at least 50 ms apart.
+    expect(calls).toBe(4);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i] - stamps[i - 1]).toBeGreaterThanOrEqual(45);
+    expect(r.nextPollMs).toBeGreaterThanOrEqual(900);
+    expect(r.nextPollMs).toBeLessThanOrEqual(1100);
+  });
+
+  it('refuses a provider listed twice and a non-positive rate, naming the field', () => {
+    const observer = new Observer({ serviceName: 'monitor-test', logs: false, traces: false });
+    const p = new ScriptedProvider(base);
+    expect(() => new DeviceMonitor({ observer, providers: [{ provider: p }, { provider: p }] })).toThrow(
+      /providers\[1\]/,
+    );
+    expect(
+      () => new DeviceMonitor({ observer, providers: [{ provider: p, maxRequestsPerSecond: 0 }] }),
+    ).toThrow(/maxRequestsPerSecond/);
+  });
 });
