@@ -30,3 +30,27 @@ export {
 } from "./devices/index.js";
 export type { Calibration, Device, DeviceStatus, JobHandle, JobRecord, SubmitOptions } from "./devices/index.js";
 export * from "./cost/index.js";
+export {
+  BraketProvider,
+  IbmProvider,
+  IonqProvider,
+  LocalProvider,
+  ProviderAuthError,
+  ProviderError,
+  ProviderForbiddenError,
+  ProviderNotFoundError,
+  ProviderRateLimitError,
+  ProviderResponseError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from "./devices/index.js";
+export type { Provider, ProviderDevice, RetryOptions } from "./devices/index.js";
+export {
+  CanaryRunner,
+  DeviceMonitor,
+  DriftDetector,
+  JobTracer,
+  MemoryCalibrationHistory,
+  StoreCalibrationHistory,
+} from "./health/index.js";
+export type { CanaryResult, DeviceState, DriftEvent, DriftForecast, MonitoredProvider, PollResult } from "./health/index.js";
