@@ -1,10 +1,9 @@
-// `qobs up`: runs the workbench (store, OTLP listener, HTTP API) until SIGINT or SIGTERM, then flushes and exits.
+// `qobs up`: runs the workbench (store, OTLP listener, HTTP API, dashboard, alerting) until SIGINT or SIGTERM,
+// then flushes and exits; `--demo` runs the demo workloads in the same process (what `npm start` does).
 import type { Command } from 'commander';
-import { alertsPlugin } from '../../alerts/index.js';
-import { type ConfigOverrides, loadConfig } from '../../config/index.js';
-import { startWorkbench, type WorkbenchPlugin } from '../../server/index.js';
-import { registerUi } from '../../ui/index.js';
-import { EXIT, ExitError, printJson } from '../util.js';
+import type { ConfigOverrides } from '../../config/index.js';
+import { EXIT, ExitError } from '../util.js';
+import { launchWorkbench, untilSignal } from '../workbench.js';
 
 function port(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -21,12 +20,17 @@ export function register(program: Command): void {
       'Run the workbench: OTLP ingest on :4318, dashboard, API and /metrics on :8000, one SQLite file',
     )
     .option('--config <file>', 'configuration file (default ./qobs.yaml when present)')
-    .option('--data <dir>', 'data directory (default ./.qobs)')
+    .option('--data <dir>', 'data directory (default ./.qobs, or ./.qobs/demo with --demo)')
     .option('--port <port>', 'HTTP port (default 8000)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)')
     .option('--host <host>', 'address to bind (default 127.0.0.1; any other requires a token)')
     .option('--no-alerts', 'do not run the alert evaluator and router')
+    .option('--demo', 'also run the demo workloads (classifier, QAOA, canaries, injected faults)')
     .option('--json', 'print one JSON object with the URLs once listening')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  qobs up                       # then send OTLP to http://127.0.0.1:4318\n  qobs up --demo                # the workbench with the demo workloads\n  qobs up --host 0.0.0.0 --port 9000   # a token is generated and printed\n',
+    )
     .action(
       async (opts: {
         config?: string;
@@ -36,6 +40,7 @@ export function register(program: Command): void {
         host?: string;
         json?: boolean;
         alerts?: boolean;
+        demo?: boolean;
       }) => {
         const overrides: ConfigOverrides = {
           dataDir: opts.data,
@@ -43,31 +48,14 @@ export function register(program: Command): void {
           otlpPort: port('--otlp-port', opts.otlpPort),
           host: opts.host,
         };
-        const config = loadConfig(opts.config, overrides);
-        // The dashboard and the alerting engine (default rule pack) ride on the workbench as plugins.
-        const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }];
-        if (opts.alerts !== false) plugins.push(alertsPlugin());
-        const wb = await startWorkbench(config, { plugins });
-        if (opts.json)
-          printJson({ url: wb.url, otlpUrl: wb.otlpUrl, dataDir: wb.store.dataDir, pid: process.pid });
-        else {
-          process.stdout.write(
-            `qobs workbench: ${wb.url} (API, /metrics, push)  OTLP: ${wb.otlpUrl}  data: ${wb.store.file}\n`,
-          );
-          if (wb.token && !config.token)
-            process.stdout.write('a bearer token is required (printed above on stderr)\n');
-        }
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            process.stderr.write(`qobs: ${signal}: flushing and closing\n`);
-            wb.close().then(resolve, (err: unknown) => {
-              process.stderr.write(`qobs: close failed: ${(err as Error).message}\n`);
-              resolve();
-            });
-          };
-          process.once('SIGINT', () => stop('SIGINT'));
-          process.once('SIGTERM', () => stop('SIGTERM'));
+        const { stop } = await launchWorkbench({
+          configFile: opts.config,
+          overrides,
+          alerts: opts.alerts,
+          demo: opts.demo,
+          json: opts.json,
         });
+        await untilSignal(stop);
       },
     );
 }
