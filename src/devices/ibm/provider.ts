@@ -1,13 +1,15 @@
 // The IBM Quantum Platform adapter: REST API v1 (backends, status, properties, configuration, jobs, job
 // metrics) with an IBM Cloud API key exchanged for an IAM bearer token.
 import { QobsConfigError } from '../../errors.js';
-import { JsonHttpClient, type RetryOptions, scrub } from '../provider-http.js';
+import { errorForStatus, JsonHttpClient, type RetryOptions, scrub } from '../provider-http.js';
 import {
   type ListJobsOptions,
   type Provider,
   ProviderAuthError,
   type ProviderDevice,
   ProviderResponseError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
 } from '../provider.js';
 import type { Calibration, DeviceStatus, JobRecord, JobStatus } from '../types.js';
 import { readIbmCalibration } from './calibration.js';
@@ -71,6 +73,7 @@ export class IbmProvider implements Provider {
   private readonly iamUrl: string;
   private readonly http: JsonHttpClient;
   private readonly pageSize: number;
+  private readonly timeoutMs: number;
   private token: { value: string; expiresAtMs: number } | undefined;
   private readonly devices = new Map<string, ProviderDevice>();
 
@@ -85,6 +88,7 @@ export class IbmProvider implements Provider {
     this.instance = options.instance ?? process.env.QISKIT_IBM_INSTANCE;
     this.iamUrl = options.iamUrl ?? 'https://iam.cloud.ibm.com';
     this.pageSize = options.pageSize ?? 50;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
     const secrets = () => [this.apiKey, this.token?.value];
     const apiVersion = options.apiVersion ?? '2025-05-01';
     this.http = new JsonHttpClient(
@@ -115,21 +119,21 @@ export class IbmProvider implements Provider {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: form.toString(),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(this.timeoutMs),
     }).catch((err) => {
-      throw new ProviderAuthError(
+      if ((err as Error)?.name === 'TimeoutError')
+        throw new ProviderTimeoutError('ibm', this.timeoutMs, 'IAM token request');
+      throw new ProviderUnavailableError(
         'ibm',
         `IAM token request failed (${scrub(String(err), [this.apiKey])})`,
-        0,
       );
     });
     const text = await res.text();
+    // IAM answers 400 for an unknown or revoked key; other statuses mean what they mean elsewhere.
+    if (res.status === 400 || res.status === 401)
+      throw new ProviderAuthError('ibm', `IAM refused the API key: HTTP ${res.status}`, 401);
     if (!res.ok)
-      throw new ProviderAuthError(
-        'ibm',
-        `IAM refused the API key: HTTP ${res.status}`,
-        res.status === 400 ? 401 : res.status,
-      );
+      throw errorForStatus('ibm', res.status, 'POST /identity/token', '', res.headers.get('retry-after'));
     let body: unknown;
     try {
       body = JSON.parse(text);
