@@ -62,6 +62,19 @@ describe('stackFiles', () => {
     expect(am.receivers[0].webhook_configs[0].url).toBe('http://hooks.example/qobs');
   });
 
+  it('refuses a target that is not host:port, naming the field', () => {
+    expect(() => stackFiles({ workloadTargets: ["a:1' ]"] })).toThrow(/workloadTargets/);
+    expect(() => stackFiles({ alertmanagerTarget: 'am' })).toThrow(/alertmanagerTarget/);
+    expect(() => stackFiles({ pushgatewayTarget: 'pg:70000' })).toThrow(/pushgatewayTarget/);
+    expect(() => stackFiles({ scrapeIntervalSeconds: 0 })).toThrow(/scrapeIntervalSeconds/);
+    expect(() =>
+      stackFiles({
+        workloadTargets: ['trainer-1.lab:9464', '[::1]:9464', '10.0.0.7:9464'],
+        workbenchTarget: '',
+      }),
+    ).not.toThrow();
+  });
+
   it('an invalid routing configuration is refused, naming the field', () => {
     expect(() => stackFiles({ routerConfigText: 'route:\n  receiver: missing\nreceivers: []\n' })).toThrow(
       /missing/,

@@ -10,7 +10,19 @@ import {
   loadRuleFile,
   parseRouterConfig,
 } from '../alerts/index.js';
+import { QobsConfigError } from '../errors.js';
 import { grafanaDashboards, grafanaProvisioning } from './grafana.js';
+
+// host:port, with a DNS name, an IPv4 address or a bracketed IPv6 address: what Prometheus accepts as a target.
+const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/;
+
+function checkTargets(field: string, targets: readonly string[] | undefined, allowEmpty: boolean): void {
+  for (const t of targets ?? []) {
+    if (allowEmpty && t === '') continue;
+    if (!HOST_PORT_RE.test(t) || Number(t.slice(t.lastIndexOf(':') + 1)) > 65535)
+      throw new QobsConfigError(field, `must be host:port, got '${t}'`);
+  }
+}
 
 /** Options of the stack export. */
 export interface StackOptions {
@@ -221,6 +233,16 @@ ${files.map((f) => `- \`${f}\``).join('\n')}
 
 /** Every file of the stack export, in memory. */
 export function stackFiles(o: StackOptions = {}): StackFile[] {
+  checkTargets('workloadTargets', o.workloadTargets, false);
+  checkTargets('workbenchTarget', o.workbenchTarget === undefined ? [] : [o.workbenchTarget], true);
+  checkTargets('alertmanagerTarget', o.alertmanagerTarget === undefined ? [] : [o.alertmanagerTarget], false);
+  checkTargets('pushgatewayTarget', o.pushgatewayTarget === undefined ? [] : [o.pushgatewayTarget], true);
+  for (const [field, v] of [
+    ['scrapeIntervalSeconds', o.scrapeIntervalSeconds],
+    ['evaluationIntervalSeconds', o.evaluationIntervalSeconds],
+  ] as const)
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      throw new QobsConfigError(field, `must be a whole number of seconds >= 1, got ${v}`);
   const files: StackFile[] = [];
   const ruleNames: string[] = [];
   for (const input of o.ruleFiles ?? [defaultRulePackPath()]) {

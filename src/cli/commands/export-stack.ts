@@ -9,10 +9,12 @@ import {
   stackFiles,
   writeFiles,
 } from '../../export/index.js';
+import { QobsConfigError } from '../../errors.js';
 import { EXIT, ExitError, printJson } from '../util.js';
 import { exportCommand } from './export-alerts.js';
 
 function invalid(e: unknown): never {
+  if (e instanceof QobsConfigError) throw new ExitError(EXIT.input, `qobs: ${e.message}`);
   const issues = (e as { issues?: { path: string; message: string }[] }).issues;
   if (issues)
     throw new ExitError(
