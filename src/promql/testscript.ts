@@ -246,7 +246,7 @@ function check(block: EvalBlock, data: QueryData): string | undefined {
     const g = got[idx];
     if (block.kind === 'instant' && !block.rangeVector) {
       const v = exp.values[0];
-      if (!v || v.kind !== 'value') return `unsupported expectation for ${key}`;
+      if (v?.kind !== 'value') return `unsupported expectation for ${key}`;
       const gv = g.points.get(0) as number;
       if (!almostEqual(v.v, gv)) return `${key}: expected ${v.v}, got ${gv}`;
       continue;
