@@ -371,4 +371,37 @@ describe('DeviceMonitor: events, metrics and history', () => {
       () => new DeviceMonitor({ observer, providers: [{ provider: p, maxRequestsPerSecond: 0 }] }),
     ).toThrow(/maxRequestsPerSecond/);
   });
+
+  it('forecasts a trending readout error as an event and a gauge', async () => {
+    const logs = sink();
+    const observer = new Observer({
+      serviceName: 'monitor-test',
+      logs: { destination: logs.stream },
+      traces: false,
+    });
+    const p = new ScriptedProvider(base);
+    const monitor = new DeviceMonitor({
+      observer,
+      providers: [{ provider: p, maxRequestsPerSecond: 1000 }],
+      drift: new DriftDetector({ h: 1000 }),
+      forecastHorizonHours: 24 * 60,
+    });
+    for (let day = 0; day < 16; day++) {
+      p.cal = later(24 * day, 1.04 ** day);
+      await monitor.pollOnce('ibm');
+    }
+    const f = logs.lines.filter((l) => l.hardware_event_type === 'drift_forecast').at(-1);
+    expect(f).toBeDefined();
+    const details = f!.event_details as { parameter: string; hours_to_threshold: number };
+    expect(details.parameter).toBe('readout_error');
+    // 4% a day from a baseline near the start: 2x the baseline is two to three weeks away.
+    expect(details.hours_to_threshold).toBeGreaterThan(24 * 5);
+    expect(details.hours_to_threshold).toBeLessThan(24 * 40);
+    const gauge = metricValue(
+      await observer.metrics(),
+      'quantum_device_drift_forecast_hours',
+      'device="ibmq_lima"',
+    );
+    expect(gauge).toBeCloseTo(details.hours_to_threshold, 6);
+  });
 });

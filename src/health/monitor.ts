@@ -42,6 +42,8 @@ export interface MonitorOptions {
   readonly random?: () => number;
   /** Called after every poll of a provider (successful or not). */
   readonly onPoll?: (result: PollResult) => void;
+  /** A drift forecast within this many hours is logged as `drift_forecast` and set as a gauge. Default 72. */
+  readonly forecastHorizonHours?: number;
   /** Called for every drift event. */
   readonly onDrift?: (event: DriftEvent) => void;
 }
@@ -109,7 +111,9 @@ export class DeviceMonitor {
   private readonly now: () => Date;
   private readonly random: () => number;
   private running = false;
-  private readonly qubitGauges: { t1: Gauge; t2: Gauge; readout: Gauge; drift: Counter } | undefined;
+  private readonly qubitGauges:
+    | { t1: Gauge; t2: Gauge; readout: Gauge; drift: Counter; forecast: Gauge }
+    | undefined;
 
   constructor(private readonly options: MonitorOptions) {
     this.observer = options.observer;
@@ -136,6 +140,11 @@ export class DeviceMonitor {
         t1: gauge('quantum_device_qubit_t1_seconds', 'T1 of a qubit in the calibration in force.', q),
         t2: gauge('quantum_device_qubit_t2_seconds', 'T2 of a qubit in the calibration in force.', q),
         readout: gauge('quantum_device_qubit_readout_error', 'Readout assignment error of a qubit.', q),
+        forecast: gauge(
+          'quantum_device_drift_forecast_hours',
+          'Hours until the soonest trending calibration figure of a device reaches its drift threshold.',
+          ['provider', 'device'],
+        ),
         drift:
           (registry.getSingleMetric('quantum_device_drift_events_total') as Counter | undefined) ??
           new Counter({
@@ -314,6 +323,7 @@ export class DeviceMonitor {
           });
           this.options.onDrift?.(e);
         }
+        this.recordForecast(p.name, d.name);
       }
     }
     this.states.set(id, {
@@ -326,6 +336,28 @@ export class DeviceMonitor {
       ...(cal ? { calibration: cal } : {}),
       ...(ageHours !== undefined ? { calibrationAgeHours: ageHours } : {}),
       updatedAt: now,
+    });
+  }
+
+  /** Sets the forecast gauge (withdrawn when nothing trends to its threshold) and logs the soonest crossing. */
+  private recordForecast(provider: string, device: string): void {
+    const drift = this.options.drift;
+    if (!drift) return;
+    const horizon = this.options.forecastHorizonHours ?? 72;
+    const [soonest] = drift.forecast(provider, device, horizon);
+    const labels = { provider, device };
+    if (!soonest) {
+      this.qubitGauges?.forecast.remove(labels);
+      return;
+    }
+    this.qubitGauges?.forecast.set(labels, soonest.hoursToThreshold);
+    this.observer.hardwareEvent(provider, device, 'drift_forecast', {
+      parameter: soonest.parameter,
+      qubits: soonest.qubits,
+      ...(soonest.gate ? { gate: soonest.gate } : {}),
+      value: soonest.value,
+      threshold: soonest.threshold,
+      hours_to_threshold: soonest.hoursToThreshold,
     });
   }
 
