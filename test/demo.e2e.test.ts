@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchWorkbench } from '../src/cli/workbench.js';
 import { describeWithPrograms } from '../src/testing/system.js';
 import { launchHeadless, watchErrors } from '../src/ui/chromium.js';
-import { OVERVIEW_PANELS } from '../src/ui/index.js';
+import { OVERVIEW_PANELS } from '../src/dashboards/index.js';
 
 const EVENT_TYPES = [
   'quantum_circuit_execution',

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { OVERVIEW_PANELS } from '../ui/index.js';
+import { OVERVIEW_PANELS } from '../dashboards/index.js';
 import {
   DATASOURCE_UID,
   GRAFANA_SCHEMA_VERSION,

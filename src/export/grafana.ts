@@ -1,5 +1,5 @@
 // Grafana dashboards (classic JSON model) and provisioning files, built from the web dashboard's own panel table.
-import { OVERVIEW_PANELS, type PanelSpec } from '../ui/index.js';
+import { OVERVIEW_PANELS, type PanelSpec } from '../dashboards/index.js';
 
 /** Grafana's classic dashboard schema version the exports are written for (Grafana 10.4 to 11.x). */
 export const GRAFANA_SCHEMA_VERSION = 39;

@@ -12,7 +12,7 @@ import { describeWithPrograms } from '../testing/system.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
 import { fakeCalibration } from '../devices/index.js';
 import { formatValue } from './app/format.js';
-import { OVERVIEW_PANELS } from './panels.js';
+import { OVERVIEW_PANELS } from '../dashboards/index.js';
 import { checkOverviewAgainstApi } from './testing/checks.js';
 import { type Fixture, startFixture, XSS_IMG, XSS_SCRIPT } from './testing/fixture.js';
 

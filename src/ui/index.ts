@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-export type { PanelKind, PanelQuery, PanelSpec, Threshold } from './panels.js';
-export { legendFor, OVERVIEW_PANELS, thresholdFor } from './panels.js';
+export type { PanelKind, PanelQuery, PanelSpec, Threshold } from '../dashboards/index.js';
+export { legendFor, OVERVIEW_PANELS, thresholdFor } from '../dashboards/index.js';
 
 /**
  * The dashboard's Content-Security-Policy: everything from this origin only, no inline script or style

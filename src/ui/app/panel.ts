@@ -1,5 +1,5 @@
 // One dashboard panel: title, its PromQL one click away (with copy), and the drawing for its kind.
-import { legendFor, type PanelSpec, thresholdFor } from '../panels.js';
+import { legendFor, type PanelSpec, thresholdFor } from '../../dashboards/index.js';
 import { type MatrixSeries, queryInstant, queryRange, type VectorSample } from './api.js';
 import { binSeries } from './bins.js';
 import { donutCanvas, formatValue, heatmapCanvas, linesFrom, PALETTE, timeSeriesChart } from './charts.js';

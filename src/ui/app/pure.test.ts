@@ -2,7 +2,7 @@
 // formatting, silence matchers, completion words and timestamp reading.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { legendFor, OVERVIEW_PANELS, thresholdFor } from '../panels.js';
+import { legendFor, OVERVIEW_PANELS, thresholdFor } from '../../dashboards/index.js';
 import { binSeries } from './bins.js';
 import { formatValue } from './format.js';
 import { parseMatchers } from './pages/alerts.js';

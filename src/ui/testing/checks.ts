@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { binSeries } from '../app/bins.js';
 import { expandExpr, resolveRange } from '../app/time.js';
-import { legendFor, OVERVIEW_PANELS } from '../panels.js';
+import { legendFor, OVERVIEW_PANELS } from '../../dashboards/index.js';
 
 interface PromDoc {
   status: string;

@@ -1,6 +1,6 @@
 // Costs: by provider and cost type (PromQL on quantum_cost_total), by day, and by device with the budget
 // burn-down from the cost tracker's API.
-import type { PanelSpec } from '../../panels.js';
+import type { PanelSpec } from '../../../dashboards/index.js';
 import { NotAvailableError } from '../api.js';
 import { timeSeriesChart } from '../charts.js';
 import type { PageContext, PageDef } from '../context.js';

@@ -3,7 +3,7 @@ import { metricNames, NotAvailableError, queryInstant, queryRange } from '../api
 import { linesFrom, timeSeriesChart } from '../charts.js';
 import type { PageContext, PageDef } from '../context.js';
 import { dataTable, errorBox, h, notAvailable, replace } from '../dom.js';
-import { legendFor } from '../../panels.js';
+import { legendFor } from '../../../dashboards/index.js';
 import { expandExpr } from '../time.js';
 
 /** The identifier being typed at `pos`, with where it starts. */

@@ -1,5 +1,5 @@
 // Overview: the eight panels of the specification, in a grid.
-import { OVERVIEW_PANELS } from '../../panels.js';
+import { OVERVIEW_PANELS } from '../../../dashboards/index.js';
 import type { PageDef } from '../context.js';
 import { h } from '../dom.js';
 import { panelView } from '../panel.js';
