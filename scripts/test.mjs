@@ -15,7 +15,16 @@ if (deps.status !== 0) {
 
 const skipFile = join(tmpdir(), `qobs-skipped-suites-${process.pid}.txt`);
 rmSync(skipFile, { force: true });
-const args = ['vitest', 'run', ...process.argv.slice(2)];
+const resultsFile = join(tmpdir(), `qobs-test-results-${process.pid}.json`);
+rmSync(resultsFile, { force: true });
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${resultsFile}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('npx', args, {
   stdio: 'inherit',
   env: { ...process.env, QOBS_SKIP_FILE: skipFile },
@@ -30,6 +39,12 @@ if (skipped.length > 0) {
   console.error('!!! SKIPPED suites (system programs missing):');
   for (const s of skipped) console.error(`!!!   ${s}`);
   console.error('!'.repeat(78) + '\n');
+}
+// One plain closing line that any CI reads: "tests: N passed, N failed, N skipped".
+if (existsSync(resultsFile)) {
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  const skippedTests = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skippedTests} skipped`);
 }
 const required = process.env.QOBS_REQUIRE_SYSTEM_TESTS === '1';
 if (required && skipped.length > 0) {
