@@ -77,10 +77,12 @@ class RateLimiter {
   private nextAtMs = 0;
   constructor(private readonly gapMs: number) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const at = Math.max(now, this.nextAtMs);
-    this.nextAtMs = at + this.gapMs;
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+    // Calls of one provider are sequential within a poll, but pollOnce and the timer may overlap: loop until
+    // this caller holds the slot. The slot starts when the call really starts, so a late timer never
+    // lets the next call in early.
+    for (let waitMs = this.nextAtMs - Date.now(); waitMs > 0; waitMs = this.nextAtMs - Date.now())
+      await new Promise((r) => setTimeout(r, waitMs));
+    this.nextAtMs = Date.now() + this.gapMs;
     return fn();
   }
 }

@@ -245,7 +245,7 @@ runProviderConformance({
 describe('readBraketCapabilities', () => {
   it('maps the standardized properties: T1/T2 in seconds, readout and gate errors, coupling', () => {
     const cal = readBraketCapabilities(CAPABILITIES, 'iqm/garnet');
-    cal.qubits.forEach((q, i) => expect(q.t2Seconds).toBeCloseTo((20 + i) * 1e-6, 15));
+    for (const [i, q] of cal.qubits.entries()) expect(q.t2Seconds).toBeCloseTo((20 + i) * 1e-6, 15);
     expect(cal.qubits[2].readoutError).toBeCloseTo(0.05, 12);
     expect(cal.gates.find((g) => g.gate === 'cz' && g.qubits.join() === '1,2')?.error).toBeCloseTo(0.015, 12);
     expect(cal.gates.find((g) => g.gate === 'rb' && g.qubits[0] === 1)?.error).toBeCloseTo(0.0011, 12);

@@ -210,7 +210,7 @@ describe('IonqProvider.submit', () => {
       expect(rec.status).toBe('completed');
       expect(posted?.target).toBe('simulator');
       expect(posted?.shots).toBe(100);
-      expect((posted?.input as { data: string }).data).toMatch(/cx q\[0\], ?q\[1\];/);
+      expect((posted?.input as { data: string } | undefined)?.data).toMatch(/cx q\[0\], ?q\[1\];/);
     } finally {
       await api.close();
     }
