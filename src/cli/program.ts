@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { QobsError } from '../errors.js';
 import { registerAll } from './commands/index.js';
+import { addExamples } from './help.js';
 import { EXIT, ExitError } from './util.js';
 
 /** Builds the program (exported for tests that drive the CLI in-process). */
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerAll(program);
+  addExamples(program);
   return program;
 }
 

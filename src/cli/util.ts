@@ -29,6 +29,7 @@ export function printJson(value: unknown): void {
 export function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new ExitError(EXIT.input, `qobs: ${name} must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ExitError(EXIT.input, `qobs: ${name} must be a positive integer, got '${raw}'`);
   return n;
 }

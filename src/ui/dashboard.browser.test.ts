@@ -229,7 +229,10 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
     expect(await page.locator('.device-detail .chart canvas').count()).toBeGreaterThanOrEqual(5);
     await page.locator('select[aria-label="Qubit property"]').selectOption('t1');
     // The calibration is IBM's real toronto snapshot; its history is the fixture's (see testing/fixture.ts).
-    const file = join(repoRoot, 'docs', 'screenshots', 'device-calibration.png');
+    const file =
+      process.env.QOBS_UPDATE_SCREENSHOTS === '1'
+        ? join(repoRoot, 'docs', 'screenshots', 'device-calibration.png')
+        : join(tmpdir(), `qobs-device-calibration-${process.pid}.png`);
     await page.locator('.device-detail').screenshot({ path: file });
     expect(statSync(file).size).toBeLessThan(300 * 1024);
     expect(errors).toEqual([]);

@@ -16,7 +16,11 @@ import { HOSTILE_DEVICE, HOSTILE_MESSAGE, seedStore } from './testing/seed.js';
 import { startTestWorkbench, type TestWorkbench } from './testing/workbench.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shotsDir = join(repoRoot, 'docs', 'screenshots');
+// Screenshots refresh docs/screenshots only when asked (QOBS_UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+const shotsDir =
+  process.env.QOBS_UPDATE_SCREENSHOTS === '1'
+    ? join(repoRoot, 'docs', 'screenshots')
+    : join(tmpdir(), `qobs-screenshots-${process.pid}`);
 const PAGES = ['overview', 'devices', 'executions', 'traces', 'logs', 'alerts', 'costs', 'explore'];
 
 describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], () => {
