@@ -102,6 +102,17 @@ describeWithPrograms('npm start (workbench + demo)', ['/usr/bin/chromium'], () =
         'and resolved',
       ).toBe(0);
     });
+    await within(deadline, async () => {
+      // The Devices page's data: toronto's calibration in force and its history, drift included.
+      const { calibration } = (await get('/api/devices/local.fake_toronto')) as {
+        calibration: { numQubits: number } | null;
+      };
+      expect(calibration?.numQubits).toBe(27);
+      const { calibrations } = (await get('/api/devices/local.fake_toronto/calibrations')) as {
+        calibrations: unknown[];
+      };
+      expect(calibrations.length).toBeGreaterThanOrEqual(2);
+    });
     expect(Date.now() - startedAt).toBeLessThan(deadline);
 
     const browser = await launchHeadless({ width: 1280, height: 1650 });

@@ -2,7 +2,8 @@
 // the alerting plugin and, with `demo`, the demo workloads in the same process; stops on SIGINT or SIGTERM.
 import { alertsPlugin } from '../alerts/index.js';
 import { type ConfigOverrides, loadConfig } from '../config/index.js';
-import { startWorkbench, type Workbench, type WorkbenchPlugin } from '../server/index.js';
+import { StoreCalibrationHistory } from '../health/index.js';
+import { devicesApiPlugin, startWorkbench, type Workbench, type WorkbenchPlugin } from '../server/index.js';
 import { registerUi } from '../ui/index.js';
 import { demoPrinter, demoRulesPath, type RunningDemo, startDemo } from './commands/demo.js';
 import { printJson } from './util.js';
@@ -24,7 +25,7 @@ export async function launchWorkbench(
     ...opts.overrides,
     dataDir: opts.overrides?.dataDir ?? (opts.demo ? '.qobs/demo' : undefined),
   });
-  const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }];
+  const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }, devicesApiPlugin()];
   if (opts.alerts !== false)
     plugins.push(opts.demo ? alertsPlugin({ ruleFiles: [demoRulesPath()], tickMs: 1000 }) : alertsPlugin());
   let demo: RunningDemo | undefined;
@@ -33,7 +34,10 @@ export async function launchWorkbench(
     ? [{ job: 'qobs-demo', registry: { metrics: () => demo?.observer.metrics() ?? '' }, intervalMs: 5000 }]
     : [];
   const wb = await startWorkbench(config, { plugins, registries });
-  if (opts.demo) demo = startDemo(wb.otlpUrl, demoPrinter(process.stdout));
+  if (opts.demo) {
+    const history = new StoreCalibrationHistory(wb.store);
+    demo = startDemo(wb.otlpUrl, demoPrinter(process.stdout), (cal) => history.put(cal));
+  }
   const stop = async () => {
     await demo?.stop();
     await wb.close();

@@ -2,3 +2,4 @@
 export { parseTimeMs } from './api.js';
 export type { PluginResult, Workbench, WorkbenchOptions, WorkbenchPlugin } from './workbench.js';
 export { startWorkbench, startWorkbench as createWorkbench, WorkbenchError } from './workbench.js';
+export { devicesApiPlugin } from './devices-api.js';

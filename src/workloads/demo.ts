@@ -19,6 +19,8 @@ export interface DemoEvent {
 
 export interface DemoOptions {
   readonly observer: Observer;
+  /** Called with each device calibration the polls see (the workbench keeps their history). */
+  readonly onCalibration?: (calibration: Calibration) => void;
   /** Stops the demo (Ctrl-C). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DemoEvent) => void;
@@ -162,7 +164,10 @@ export async function runDemo(options: DemoOptions, devices: DemoDevices = demoD
   const all = [devices.statevector, ...noisy];
   const polls = (async () => {
     while (!signal?.aborted && !(options.once && recovered)) {
-      for (const d of all) await observer.observeDevice(d);
+      for (const d of all) {
+        const cal = await observer.observeDevice(d);
+        if (cal) options.onCalibration?.(cal);
+      }
       await sleep(tickMs, signal);
     }
   })();

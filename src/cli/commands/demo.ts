@@ -2,7 +2,7 @@
 // OTLP endpoint; and the in-process wiring that `qobs up --demo` (and so `npm start`) uses.
 import type { Command } from 'commander';
 import { CostTracker } from '../../cost/index.js';
-import { localJobFidelity } from '../../devices/index.js';
+import { type Calibration, localJobFidelity } from '../../devices/index.js';
 import { Observer } from '../../telemetry/index.js';
 import { type DemoEvent, runDemo } from '../../workloads/demo.js';
 import { EXIT, ExitError } from '../util.js';
@@ -23,7 +23,11 @@ export interface RunningDemo {
  * Starts the demo with an Observer that sends spans and logs over OTLP to `otlpUrl` (the standard exporters,
  * pointed there through OTEL_EXPORTER_OTLP_ENDPOINT when it is not set already).
  */
-export function startDemo(otlpUrl: string | undefined, onEvent: (e: DemoEvent) => void): RunningDemo {
+export function startDemo(
+  otlpUrl: string | undefined,
+  onEvent: (e: DemoEvent) => void,
+  onCalibration?: (calibration: Calibration) => void,
+): RunningDemo {
   if (otlpUrl && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlpUrl;
   const tracker = new CostTracker();
   const otlp = Boolean(
@@ -37,9 +41,11 @@ export function startDemo(otlpUrl: string | undefined, onEvent: (e: DemoEvent) =
     costOf: tracker.costOf,
   });
   const controller = new AbortController();
-  const done = runDemo({ observer, signal: controller.signal, onEvent }).catch((err: unknown) => {
-    process.stderr.write(`qobs demo: stopped by an error: ${(err as Error).stack ?? String(err)}\n`);
-  });
+  const done = runDemo({ observer, signal: controller.signal, onEvent, onCalibration }).catch(
+    (err: unknown) => {
+      process.stderr.write(`qobs demo: stopped by an error: ${(err as Error).stack ?? String(err)}\n`);
+    },
+  );
   return {
     observer,
     done,
