@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run } from '../program.js';
+import { captureOutput } from '../testing/capture.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qobs-analyze-'));
 function file(name: string, text: string): string {
@@ -16,30 +17,12 @@ const BELL = file(
 );
 const BAD = file('bad.qasm', 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0], r[1];\n');
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const io = captureOutput();
 
 describe('qobs analyze', () => {
   it('prints one JSON object with the contract keys', async () => {
     expect(await run(['node', 'qobs', 'analyze', BELL, '--json'])).toBe(0);
-    const lines = out.trim().split('\n');
+    const lines = io.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]);
     for (const k of [
@@ -74,7 +57,7 @@ describe('qobs analyze', () => {
 
   it('counts in a basis with --basis', async () => {
     expect(await run(['node', 'qobs', 'analyze', BELL, '--basis', 'cz,rz,sx,x', '--json'])).toBe(0);
-    const j = JSON.parse(out);
+    const j = JSON.parse(io.out);
     expect(j.basis).toEqual(['cz', 'rz', 'sx', 'x']);
     // h -> rz sx rz; cx -> h cz h with each h -> rz sx rz
     expect(j.ops).toEqual({ rz: 6, sx: 3, cz: 1, measure: 2 });
@@ -82,19 +65,19 @@ describe('qobs analyze', () => {
 
   it('prints readable text without --json', async () => {
     expect(await run(['node', 'qobs', 'analyze', BELL])).toBe(0);
-    expect(out).toContain('depth 3');
-    expect(out).toContain('supermarq communication 1.0000');
+    expect(io.out).toContain('depth 3');
+    expect(io.out).toContain('supermarq communication 1.0000');
   });
 
   it('reports an input error as FILE:LINE:COLUMN: message on stderr with exit code 2', async () => {
     expect(await run(['node', 'qobs', 'analyze', BAD, '--json'])).toBe(2);
-    expect(out).toBe('');
-    expect(err).toBe(`${BAD}:4:10: qubit register 'r' is not declared\n`);
+    expect(io.out).toBe('');
+    expect(io.err).toBe(`${BAD}:4:10: qubit register 'r' is not declared\n`);
   });
 
   it('exits 2 for a missing file and for a basis it cannot target', async () => {
     expect(await run(['node', 'qobs', 'analyze', path.join(dir, 'nope.qasm')])).toBe(2);
-    expect(err).toContain('cannot read');
+    expect(io.err).toContain('cannot read');
     expect(await run(['node', 'qobs', 'analyze', BELL, '--basis', 'iswap,u3'])).toBe(2);
   });
 });
@@ -102,7 +85,7 @@ describe('qobs analyze', () => {
 describe('qobs examples', () => {
   it('analyzes the bundled examples', async () => {
     expect(await run(['node', 'qobs', 'examples', '--json'])).toBe(0);
-    const j = JSON.parse(out);
+    const j = JSON.parse(io.out);
     expect(j.examples.map((e: { example: string }) => e.example)).toEqual([
       'bell.qasm',
       'ghz.qasm',

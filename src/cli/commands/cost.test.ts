@@ -1,37 +1,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CostTracker } from '../../cost/index.js';
 import type { JobRecord } from '../../devices/index.js';
 import { run } from '../program.js';
+import { captureOutput } from '../testing/capture.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const io = captureOutput();
 
 const qobs = (...args: string[]) => run(['node', 'qobs', ...args]);
 
 describe('qobs cost', () => {
   it('catalogue --json: a prices array with device, fees, source and date, and the version', async () => {
     expect(await qobs('cost', 'catalogue', '--json')).toBe(0);
-    const j = JSON.parse(out);
+    const j = JSON.parse(io.out);
     expect(j.version).toBe('2026-11-29.1');
     const garnet = j.prices.find((p: { device: string }) => p.device === 'braket.iqm/garnet');
     expect(garnet).toMatchObject({
@@ -60,7 +43,7 @@ describe('qobs cost', () => {
         '--json',
       ),
     ).toBe(0);
-    const j = JSON.parse(out);
+    const j = JSON.parse(io.out);
     expect(j).toMatchObject({
       amount_usd: 3.5,
       catalogue_version: '2026-11-29.1',
@@ -81,13 +64,13 @@ describe('qobs cost', () => {
         '4',
       ),
     ).toBe(2);
-    expect(err).toContain('per_minute_usd');
+    expect(io.err).toContain('per_minute_usd');
   });
 
   it('estimate of a time-billed device asks for --duration-seconds', async () => {
     expect(await qobs('cost', 'estimate', '--device', 'ibm.ibm_torino', '--shots', '4000')).toBe(2);
-    expect(err).toContain('--duration-seconds');
-    out = '';
+    expect(io.err).toContain('--duration-seconds');
+    io.out = '';
     expect(
       await qobs(
         'cost',
@@ -101,7 +84,7 @@ describe('qobs cost', () => {
         '--json',
       ),
     ).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({
+    expect(JSON.parse(io.out)).toMatchObject({
       amount_usd: 16,
       cost_type: 'qpu_time',
       catalogue_version: '2026-11-29.1',
@@ -129,7 +112,7 @@ describe('qobs cost', () => {
     tracker.record(job('b', 'ionq/forte-1', 100), { experiment: 'vqc' });
     tracker.record(job('c', 'iqm/garnet', 1000), { experiment: 'qaoa' });
     expect(await qobs('cost', 'report', '--since', '1d', '--ledger', ledger, '--json')).toBe(0);
-    const j = JSON.parse(out);
+    const j = JSON.parse(io.out);
     expect(j.total_usd).toBeCloseTo(8.3 * 2 + 1.75, 9);
     expect(j.by_provider).toEqual([{ key: 'braket', amount_usd: 18.35, jobs: 3, shots: 1200 }]);
     expect(j.by_device.map((r: { key: string }) => r.key)).toEqual([

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run } from '../program.js';
+import { captureOutput } from '../testing/capture.js';
 
 const FIXTURES = path.resolve(
   import.meta.dirname,
@@ -30,25 +31,7 @@ const GHZ3 = qasm(
 // Qiskit's order: c[0] is the rightmost character.
 const X0 = qasm('x0.qasm', 'qreg q[2];\ncreg c[2];\nx q[0];\nmeasure q -> c;');
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const io = captureOutput();
 
 async function qobs(...args: string[]): Promise<number> {
   return run(['node', 'qobs', 'simulate', ...args]);
@@ -57,7 +40,7 @@ async function qobs(...args: string[]): Promise<number> {
 describe('qobs simulate', () => {
   it('prints one JSON object for the ideal device, with counts in Qiskit bit order', async () => {
     expect(await qobs(X0, '--shots', '100', '--seed', '4', '--json')).toBe(0);
-    const lines = out.trim().split('\n');
+    const lines = io.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const o = JSON.parse(lines[0]);
     expect(o).toMatchObject({ device: 'local.statevector', shots: 100, seed: 4, counts: { '01': 100 } });
@@ -69,7 +52,7 @@ describe('qobs simulate', () => {
     expect(await qobs(GHZ3, '--device', 'local.fake_belem', '--shots', '2000', '--seed', '1', '--json')).toBe(
       0,
     );
-    const o = JSON.parse(out);
+    const o = JSON.parse(io.out);
     expect(o.device).toBe('local.fake_belem');
     expect(Object.values(o.counts as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(2000);
     expect(o.hellinger_fidelity).toBeGreaterThan(0.5);
@@ -77,9 +60,9 @@ describe('qobs simulate', () => {
     expect(o.esp).toBeGreaterThan(0);
     expect(o.esp).toBeLessThan(1);
     // same seed, same counts
-    out = '';
+    io.out = '';
     await qobs(GHZ3, '--device', 'local.fake_belem', '--shots', '2000', '--seed', '1', '--json');
-    expect(JSON.parse(out).counts).toEqual(o.counts);
+    expect(JSON.parse(io.out).counts).toEqual(o.counts);
   });
 
   it('builds a noisy device from a user snapshot with --calibration and --configuration', async () => {
@@ -99,7 +82,7 @@ describe('qobs simulate', () => {
         '--json',
       ),
     ).toBe(0);
-    const o = JSON.parse(out);
+    const o = JSON.parse(io.out);
     expect(o.device).toBe('local.fake_ibmq_manila');
     expect(o.esp).toBeGreaterThan(0);
     expect(o.calibrated_at).toBe(new Date('2024-05-27T15:27:23-03:00').toISOString());
@@ -107,9 +90,9 @@ describe('qobs simulate', () => {
 
   it('prints a readable summary without --json', async () => {
     expect(await qobs(GHZ3, '--device', 'local.fake_lima', '--shots', '300', '--seed', '3')).toBe(0);
-    expect(out).toMatch(/device\s+local.fake_lima/);
-    expect(out).toMatch(/hellinger fidelity/);
-    expect(out).toMatch(/counts \(highest classical bit first\)/);
+    expect(io.out).toMatch(/device\s+local.fake_lima/);
+    expect(io.out).toMatch(/hellinger fidelity/);
+    expect(io.out).toMatch(/counts \(highest classical bit first\)/);
   });
 
   for (const [args, message] of [
@@ -126,29 +109,29 @@ describe('qobs simulate', () => {
   ] as const) {
     it(`rejects ${args.join(' ')} before any work`, async () => {
       expect(await qobs(GHZ3, ...args)).toBe(2);
-      expect(err).toMatch(message);
-      expect(out).toBe('');
+      expect(io.err).toMatch(message);
+      expect(io.out).toBe('');
     });
   }
 
   it('rejects unknown gates and too many qubits with a clear message', async () => {
     const unknown = qasm('unknown.qasm', 'qreg q[1];\nfoo q[0];');
     expect(await qobs(unknown)).toBe(2);
-    expect(err).toMatch(/foo/);
-    err = '';
+    expect(io.err).toMatch(/foo/);
+    io.err = '';
     const wide = qasm('wide.qasm', 'qreg q[6];\ncreg c[6];\nh q[0];\nmeasure q -> c;');
     expect(await qobs(wide, '--device', 'local.fake_belem')).toBe(2);
-    expect(err).toMatch(/6 qubits; the device has 5/);
-    expect(out).toBe('');
+    expect(io.err).toMatch(/6 qubits; the device has 5/);
+    expect(io.out).toBe('');
   });
 
   it('refuses --device together with --calibration', async () => {
     expect(await qobs(GHZ3, '--device', 'local.statevector', '--calibration', 'x.json')).toBe(64);
-    expect(err).toMatch(/either --device or --calibration/);
+    expect(io.err).toMatch(/either --device or --calibration/);
   });
 
   it('names the file of an unreadable calibration', async () => {
     expect(await qobs(GHZ3, '--calibration', path.join(dir, 'missing.json'))).toBe(2);
-    expect(err).toMatch(/--calibration: cannot read/);
+    expect(io.err).toMatch(/--calibration: cannot read/);
   });
 });
