@@ -17,8 +17,6 @@ import type {
 import { emptyMetric } from './model.js';
 import { MalformedPayloadError, WireReader } from './wire.js';
 
-const NS_PER_MS = 1e6;
-
 /** Deeper nesting of array and kvlist values is refused (a crafted body could otherwise exhaust the stack). */
 const MAX_VALUE_DEPTH = 32;
 
@@ -379,7 +377,7 @@ function numberPoint(r: WireReader, end: number): NumberPointIn {
         break;
       }
       case 25:
-        p.timeMs = Math.floor(r.fixed64Number() / NS_PER_MS);
+        p.timeMs = r.fixed64Ms();
         break;
       case 33:
         p.value = r.double();
@@ -427,7 +425,7 @@ function histogramPoint(r: WireReader, end: number): HistogramPointIn {
         break;
       }
       case 25:
-        p.timeMs = Math.floor(r.fixed64Number() / NS_PER_MS);
+        p.timeMs = r.fixed64Ms();
         break;
       case 33:
         p.count = r.fixed64Number();
@@ -467,7 +465,7 @@ function summaryPoint(r: WireReader, end: number): SummaryPointIn {
         keyValue(r, r.delimited(), p.attributes);
         break;
       case 25:
-        p.timeMs = Math.floor(r.fixed64Number() / NS_PER_MS);
+        p.timeMs = r.fixed64Ms();
         break;
       case 33:
         p.count = r.fixed64Number();

@@ -15,6 +15,7 @@ import { encodeLogsProto, encodeMetricsProto, encodeTracesProto } from './otlp-e
 import { decodeTracesJson } from './otlp-json.js';
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-proto.js';
 import { convertMetrics, prometheusMetricName } from './prom-names.js';
+import { WireReader } from './wire.js';
 import { MalformedPayloadError } from './wire.js';
 import { gzipSync } from 'node:zlib';
 
@@ -301,5 +302,21 @@ describe('OTLP to Prometheus names', () => {
     expect(prometheusMetricName('requests_total', '', 'counter')).toBe('requests_total');
     expect(prometheusMetricName('latency_seconds', 's', 'other')).toBe('latency_seconds');
     expect(prometheusMetricName('2xx.count', '', 'gauge')).toBe('_2xx_count');
+  });
+});
+
+describe('nanosecond timestamps to milliseconds', () => {
+  it('is exact where dividing the double would land 1 ms low', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (ns) => {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64LE(ns);
+        expect(new WireReader(b).fixed64Ms()).toBe(Number(ns / 1_000_000n));
+      }),
+    );
+    // The value the durability test met: 1795914495658 ms written as nanoseconds.
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(1795914495658n * 1_000_000n);
+    expect(new WireReader(b).fixed64Ms()).toBe(1795914495658);
   });
 });

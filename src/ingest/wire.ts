@@ -74,6 +74,19 @@ export class WireReader {
     return hi * 4294967296 + lo;
   }
 
+  /**
+   * A fixed64 count of nanoseconds as whole milliseconds, exactly (floor), without a bigint: with
+   * v = hi·2^32 + lo and 2^32 = 4294·10^6 + 967296, v / 10^6 = hi·4294 + (hi·967296 + lo) / 10^6, where the
+   * second numerator stays below 2^53. Dividing the double nanoseconds instead can land 1 ms low.
+   */
+  fixed64Ms(): number {
+    if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
+    this.pos += 8;
+    return hi * 4294 + Math.floor((hi * 967296 + lo) / 1e6);
+  }
+
   /** A fixed64 exactly, as a bigint (nanosecond timestamps of spans and logs). */
   fixed64Big(): bigint {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
