@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../src/promql/index.js';
 import { type SampleIn, Store } from '../src/store/index.js';
-import { OVERVIEW_PANELS } from '../src/ui/panels.js';
+import { OVERVIEW_PANELS } from '../src/dashboards/index.js';
 
 const quick = process.argv.includes('--quick');
 const SCRAPE_MS = 15_000;
