@@ -4,8 +4,10 @@ import { alertsPlugin } from '../alerts/index.js';
 import { type ConfigOverrides, loadConfig } from '../config/index.js';
 import { StoreCalibrationHistory } from '../health/index.js';
 import { devicesApiPlugin, startWorkbench, type Workbench, type WorkbenchPlugin } from '../server/index.js';
+import type { Observer } from '../telemetry/index.js';
 import { registerUi } from '../ui/index.js';
 import { demoPrinter, demoRulesPath, type RunningDemo, startDemo } from './commands/demo.js';
+import { monitorObserver, startMonitor } from './monitor.js';
 import { printJson } from './util.js';
 
 export interface LaunchOptions {
@@ -29,18 +31,35 @@ export async function launchWorkbench(
   if (opts.alerts !== false)
     plugins.push(opts.demo ? alertsPlugin({ ruleFiles: [demoRulesPath()], tickMs: 1000 }) : alertsPlugin());
   let demo: RunningDemo | undefined;
+  let monitorObs: Observer | undefined;
   // The demo's Observer is made once the OTLP URL is known; the scraper asks for its registry lazily.
-  const registries = opts.demo
-    ? [{ job: 'qobs-demo', registry: { metrics: () => demo?.observer.metrics() ?? '' }, intervalMs: 5000 }]
-    : [];
+  const registries = [
+    ...(opts.demo
+      ? [{ job: 'qobs-demo', registry: { metrics: () => demo?.observer.metrics() ?? '' }, intervalMs: 5000 }]
+      : []),
+    ...(config.providers.length > 0
+      ? [
+          {
+            job: 'qobs-monitor',
+            registry: { metrics: () => monitorObs?.metrics() ?? '' },
+            intervalMs: 15_000,
+          },
+        ]
+      : []),
+  ];
   const wb = await startWorkbench(config, { plugins, registries });
   if (opts.demo) {
     const history = new StoreCalibrationHistory(wb.store);
     demo = startDemo(wb.otlpUrl, demoPrinter(process.stdout), (cal) => history.put(cal));
   }
+  if (config.providers.length > 0) {
+    monitorObs = monitorObserver(wb.otlpUrl);
+    startMonitor(wb, monitorObs, config.providers);
+  }
   const stop = async () => {
     await demo?.stop();
     await wb.close();
+    await monitorObs?.shutdown();
   };
   if (opts.json) printJson({ url: wb.url, otlpUrl: wb.otlpUrl, dataDir: wb.store.dataDir, pid: process.pid });
   else {

@@ -47,6 +47,15 @@ const size = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** One provider the device monitor polls. */
+const providerEntry = z
+  .object({
+    interval: duration.default(300_000),
+    /** Only these devices (default all the provider lists). */
+    devices: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
 const schema = z
   .object({
     data_dir: z.string().min(1).default('.qobs'),
@@ -101,6 +110,19 @@ const schema = z
       })
       .strict()
       .default({ interval: 15_000, timeout: 10_000, targets: [] }),
+    /** Providers the device monitor polls (credentials from each provider's usual environment variables). */
+    providers: z
+      .object({
+        local: providerEntry.optional(),
+        ibm: providerEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
+        braket: providerEntry
+          .extend({ region: z.string().min(1).optional(), endpoint: z.string().url().optional() })
+          .strict()
+          .optional(),
+        ionq: providerEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -126,6 +148,18 @@ export interface WorkbenchConfig {
   selfScrapeIntervalMs: number;
   /** How often retention and the size cap are enforced. */
   retentionCheckIntervalMs: number;
+  /** Providers the device monitor polls; empty: no monitor. */
+  providers: MonitoredProviderConfig[];
+}
+
+/** A provider the device monitor polls, resolved. */
+export interface MonitoredProviderConfig {
+  name: 'local' | 'ibm' | 'braket' | 'ionq';
+  intervalMs: number;
+  devices?: string[];
+  baseUrl?: string;
+  region?: string;
+  endpoint?: string;
 }
 
 /** Command-line overrides (`qobs up --data --port --otlp-port --host`). */
@@ -199,6 +233,22 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
     })),
     selfScrapeIntervalMs: 15_000,
     retentionCheckIntervalMs: 60_000,
+    providers: (['local', 'ibm', 'braket', 'ionq'] as const).flatMap((name) => {
+      const p = c.providers[name] as
+        | { interval: number; devices?: string[]; base_url?: string; region?: string; endpoint?: string }
+        | undefined;
+      if (!p) return [];
+      return [
+        {
+          name,
+          intervalMs: p.interval,
+          devices: p.devices,
+          baseUrl: p.base_url,
+          region: p.region,
+          endpoint: p.endpoint,
+        },
+      ];
+    }),
   };
 }
 
