@@ -24,6 +24,7 @@ describe('qobs up with providers configured', () => {
         baseUrl: undefined,
         region: undefined,
         endpoint: undefined,
+        canaryIntervalMs: 3_600_000,
       },
       {
         name: 'ionq',
@@ -42,7 +43,10 @@ describe('qobs up with providers configured', () => {
 
   it('polls the local provider: device status and calibration reach the store', async () => {
     const file = join(dir, 'qobs.yaml');
-    writeFileSync(file, `providers:\n  local:\n    interval: 1s\n    devices: [fake_lima, statevector]\n`);
+    writeFileSync(
+      file,
+      `providers:\n  local:\n    interval: 1s\n    canary_interval: 1h\n    devices: [fake_lima, statevector]\n`,
+    );
     const launched = await launchWorkbench({
       configFile: file,
       overrides: { dataDir: join(dir, 'data'), port: 0, otlpPort: 0 },
@@ -69,5 +73,20 @@ describe('qobs up with providers configured', () => {
     expect(status).toHaveLength(1);
     expect((status[0] as { value: [number, string] }).value[1]).toBe('1');
     expect((calibration as { numQubits: number }).numQubits).toBe(5);
+    // The first canary round runs at start: its fidelity on the noisy device is recorded with circuit_type="canary".
+    let canary: unknown[] = [];
+    while (Date.now() < deadline && canary.length === 0) {
+      const q = await (
+        await fetch(
+          `${url}/api/v1/query?query=${encodeURIComponent('quantum_circuit_fidelity{device="fake_lima",circuit_type="canary"}')}`,
+        )
+      ).json();
+      canary = (q as { data: { result: unknown[] } }).data.result;
+      if (canary.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(canary.length).toBeGreaterThan(0);
+    const f = Number((canary[0] as { value: [number, string] }).value[1]);
+    expect(f).toBeGreaterThan(0);
+    expect(f).toBeLessThanOrEqual(1);
   }, 90_000);
 });

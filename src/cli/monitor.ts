@@ -1,8 +1,22 @@
 // The device monitor of `qobs up`: polls the providers of the configuration's `providers` section, with
 // their credentials from the usual environment variables, and records into the workbench.
 import type { MonitoredProviderConfig } from '../config/index.js';
-import { BraketProvider, IbmProvider, IonqProvider, LocalProvider, type Provider } from '../devices/index.js';
-import { DeviceMonitor, DriftDetector, JobTracer, StoreCalibrationHistory } from '../health/index.js';
+import {
+  BraketProvider,
+  getDevice,
+  IbmProvider,
+  IonqProvider,
+  LocalProvider,
+  listLocalDevices,
+  type Provider,
+} from '../devices/index.js';
+import {
+  CanaryRunner,
+  DeviceMonitor,
+  DriftDetector,
+  JobTracer,
+  StoreCalibrationHistory,
+} from '../health/index.js';
 import type { Workbench } from '../server/index.js';
 import { Observer } from '../telemetry/index.js';
 
@@ -46,6 +60,18 @@ export function startMonitor(
   });
   monitor.start();
   wb.addTask(() => monitor.stop());
+  // Canary circuits on the local devices (remote canaries cost money: opt-in through the API, not here).
+  for (const e of entries) {
+    if (e.name !== 'local' || !e.canaryIntervalMs) continue;
+    const ids = e.devices?.map((d) => (d.startsWith('local.') ? d : `local.${d}`)) ?? listLocalDevices();
+    const canaries = new CanaryRunner({
+      observer,
+      devices: ids.map((id) => getDevice(id)),
+      intervalMs: e.canaryIntervalMs,
+    });
+    canaries.start();
+    wb.addTask(() => canaries.stop());
+  }
   return monitor;
 }
 

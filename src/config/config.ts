@@ -113,7 +113,7 @@ const schema = z
     /** Providers the device monitor polls (credentials from each provider's usual environment variables). */
     providers: z
       .object({
-        local: providerEntry.optional(),
+        local: providerEntry.extend({ canary_interval: duration.optional() }).strict().optional(),
         ibm: providerEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
         braket: providerEntry
           .extend({ region: z.string().min(1).optional(), endpoint: z.string().url().optional() })
@@ -160,6 +160,8 @@ export interface MonitoredProviderConfig {
   baseUrl?: string;
   region?: string;
   endpoint?: string;
+  /** Local devices only: time between canary rounds (GHZ on the best chain, mirror circuits). */
+  canaryIntervalMs?: number;
 }
 
 /** Command-line overrides (`qobs up --data --port --otlp-port --host`). */
@@ -235,7 +237,14 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
     retentionCheckIntervalMs: 60_000,
     providers: (['local', 'ibm', 'braket', 'ionq'] as const).flatMap((name) => {
       const p = c.providers[name] as
-        | { interval: number; devices?: string[]; base_url?: string; region?: string; endpoint?: string }
+        | {
+            interval: number;
+            devices?: string[];
+            base_url?: string;
+            region?: string;
+            endpoint?: string;
+            canary_interval?: number;
+          }
         | undefined;
       if (!p) return [];
       return [
@@ -246,6 +255,7 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
           baseUrl: p.base_url,
           region: p.region,
           endpoint: p.endpoint,
+          ...(name === 'local' ? { canaryIntervalMs: p.canary_interval ?? 3_600_000 } : {}),
         },
       ];
     }),
