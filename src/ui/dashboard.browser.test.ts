@@ -1,14 +1,11 @@
-// The dashboard in real headless Chromium, against the fixture API: every page loads cleanly, the Overview
-// shows what the API returns for the same range, execution → trace → logs, hostile text stays text,
-// keyboard use, PromQL copy and the not-available state.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPrograms } from '../testing/system.js';
+import { buildUiIntoTemp } from './testing/build.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
 import { fakeCalibration } from '../devices/index.js';
 import { formatValue } from './app/format.js';
@@ -28,11 +25,7 @@ describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () 
   const rangeQs = `from=${startMs}&to=${endMs}&refresh=off`;
 
   beforeAll(async () => {
-    uiDir = mkdtempSync(join(tmpdir(), 'qobs-ui-'));
-    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-ui.mjs'), '--out', uiDir], {
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`ui build failed: ${build.stderr}`);
+    uiDir = buildUiIntoTemp();
     fx = await startFixture(uiDir, endMs);
     browser = await launchHeadless();
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.url });

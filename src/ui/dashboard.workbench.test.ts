@@ -1,8 +1,4 @@
-// The dashboard served by a real workbench (store, PromQL engine, JSON API) in headless Chromium: every page
-// loads cleanly (screenshots for the docs), the Overview matches the PromQL API, an execution opens its trace
-// and its logs, the live tail shows a line sent over OTLP, and hostile label values and messages stay text.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertsPlugin, defaultRulePackPath } from '../alerts/index.js';
 import { describeWithPrograms } from '../testing/system.js';
+import { buildUiIntoTemp } from './testing/build.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
 import { checkOverviewAgainstApi } from './testing/checks.js';
 import { HOSTILE_DEVICE, HOSTILE_MESSAGE, seedStore } from './testing/seed.js';
@@ -33,11 +30,7 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
   const rangeQs = `from=${startMs}&to=${endMs}&refresh=off`;
 
   beforeAll(async () => {
-    uiDir = mkdtempSync(join(tmpdir(), 'qobs-ui-'));
-    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-ui.mjs'), '--out', uiDir], {
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`ui build failed: ${build.stderr}`);
+    uiDir = buildUiIntoTemp();
     // The shipped rule pack, evaluated every second instead of every minute, so the Alerts page has the
     // seeded offline device's alert (pending: the rule wants five minutes) by the time of its screenshot.
     const rules = join(uiDir, 'quantum.rules.yml');
