@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AlertStore } from '../store/index.js';
-import { describeWithPrograms } from '../testing/system.js';
+import { describeWithPrograms, stopProgram } from '../testing/system.js';
 import { formatAlertmanagerConfig, parseRouterConfig } from './config.js';
 import { OutboxWorker } from './outbox.js';
 import { Router } from './router.js';
@@ -112,7 +112,7 @@ receivers:
     });
 
     afterAll(async () => {
-      am?.kill('SIGTERM');
+      await stopProgram(am);
       await new Promise<void>((r) => hook.close(() => r()));
       rmSync(dir, { recursive: true, force: true });
     });

@@ -13,7 +13,7 @@ import { createLocalDevice, localJobFidelity } from '../devices/index.js';
 import type { Workbench } from '../server/index.js';
 import { startWorkbench } from '../server/index.js';
 import { type MetricsServer, Observer, startMetricsServer } from '../telemetry/index.js';
-import { describeWithPrograms } from '../testing/system.js';
+import { describeWithPrograms, stopProgram } from '../testing/system.js';
 import { grafanaDashboards, prometheusQueries, stackFiles, writeFiles } from './index.js';
 
 const PROGRAMS = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'prometheus-pushgateway'];
@@ -202,7 +202,7 @@ receivers:
 
   afterAll(async () => {
     if (demo) clearInterval(demo);
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => stopProgram(c, 'SIGKILL')));
     await metrics?.close();
     await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
     await wb?.close();

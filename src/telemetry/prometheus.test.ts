@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { Circuit } from '../circuit/index.js';
-import { describeWithPrograms } from '../testing/system.js';
+import { describeWithPrograms, stopProgram } from '../testing/system.js';
 import { Observer } from './observer.js';
 import type { MetricsServer } from './server.js';
 import { LineSink, ScriptedDevice } from './testing/doubles.js';
@@ -44,7 +44,7 @@ describeWithPrograms(
     let prom: ChildProcess | undefined;
     let server: MetricsServer | undefined;
     afterAll(async () => {
-      prom?.kill('SIGKILL');
+      await stopProgram(prom, 'SIGKILL');
       await server?.close();
       rmSync(dir, { recursive: true, force: true });
     });

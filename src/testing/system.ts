@@ -35,3 +35,20 @@ export function describeWithPrograms(title: string, programs: string[], body: ()
   console.warn(`SKIPPED ${why}`);
   describe.skip(title, body);
 }
+
+/**
+ * Stops a child program and resolves once it has exited (SIGKILL after `timeoutMs`), so a test removes the
+ * program's data folder only after the program stopped writing into it.
+ */
+export async function stopProgram(
+  child: import('node:child_process').ChildProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 5000,
+): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
