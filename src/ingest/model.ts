@@ -87,3 +87,13 @@ export function emptyMetric(): MetricIn {
     unsupportedPoints: 0,
   };
 }
+
+/**
+ * Sets an attribute as an own property, also for the key `__proto__` (a plain assignment would change the
+ * object's prototype and the attribute would be lost).
+ */
+export function setAttribute(into: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}

@@ -12,7 +12,7 @@ import type {
   SpanIn,
   SummaryPointIn,
 } from './model.js';
-import { emptyMetric } from './model.js';
+import { emptyMetric, setAttribute } from './model.js';
 import { MalformedPayloadError, toHex } from './wire.js';
 
 type Json = Record<string, unknown>;
@@ -92,7 +92,7 @@ function attributes(v: unknown, what: string, depth = 0): Attributes {
   const out: Attributes = {};
   for (const kv of arr(v, what)) {
     const o = obj(kv, what);
-    out[str(o.key, `${what}.key`)] = anyValue(o.value, `${what}.value`, depth);
+    setAttribute(out, str(o.key, `${what}.key`), anyValue(o.value, `${what}.value`, depth));
   }
   return out;
 }

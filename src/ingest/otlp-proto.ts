@@ -14,7 +14,7 @@ import type {
   SpanLinkIn,
   SummaryPointIn,
 } from './model.js';
-import { emptyMetric } from './model.js';
+import { emptyMetric, setAttribute } from './model.js';
 import { MalformedPayloadError, WireReader } from './wire.js';
 
 /** Deeper nesting of array and kvlist values is refused (a crafted body could otherwise exhaust the stack). */
@@ -89,7 +89,7 @@ function keyValue(r: WireReader, end: number, into: Attributes, depth = 0): void
     } else r.skip(t & 7);
   }
   if (r.pos !== end) throw new MalformedPayloadError('KeyValue overruns its length');
-  into[key] = value;
+  setAttribute(into, key, value);
 }
 
 function resource(r: WireReader, end: number): Attributes {

@@ -320,3 +320,31 @@ describe('nanosecond timestamps to milliseconds', () => {
     expect(new WireReader(b).fixed64Ms()).toBe(1795914495658);
   });
 });
+
+describe('attribute keys', () => {
+  it('keeps an attribute named __proto__ as an attribute (protobuf and JSON)', () => {
+    const attributes = JSON.parse('{"__proto__": "x", "a": 1}');
+    const logs = [
+      {
+        timeUnixNano: 1n,
+        observedTimeUnixNano: 1n,
+        severityNumber: 0,
+        severityText: '',
+        body: {},
+        attributes,
+        flags: 0,
+        traceId: '00000000000000000000000000000000',
+        spanId: '',
+        eventName: '',
+        resource: { 'service.name': 'svc' },
+        scope: { name: 'lib', version: '1' },
+      },
+    ];
+    const back = decodeLogsProto(encodeLogsProto(logs as never)).logs[0].attributes as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(back).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+});
