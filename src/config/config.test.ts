@@ -45,6 +45,25 @@ describe('workbench configuration', () => {
     }
   });
 
+  it('reads limits and budgets, naming the key of a bad budget', () => {
+    const c = parseConfig({
+      limits: { max_series_per_metric: 50 },
+      cost: { catalogue: 'prices.yaml', budgets: [{ name: 'lab', amount_usd: 200, provider: 'braket' }] },
+    });
+    expect(c.maxSeriesPerMetric).toBe(50);
+    expect(c.maxLabelValueLength).toBe(2048);
+    expect(c.costCatalogueFile).toBe('prices.yaml');
+    expect(c.budgets).toEqual([expect.objectContaining({ name: 'lab', amountUsd: 200, provider: 'braket' })]);
+    expect(parseConfig({}).budgets).toEqual([]);
+    try {
+      parseConfig({ cost: { budgets: [{ name: 'lab', amount_usd: -1 }] } });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigValidationError);
+      expect((e as ConfigValidationError).issues[0].field).toBe('cost.budgets.0.amount_usd');
+    }
+  });
+
   it('applies the file, then the environment, then the overrides', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qobs-cfg-'));
     const file = path.join(dir, 'qobs.yaml');

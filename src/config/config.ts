@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type BudgetSpec, parseBudgets } from '../cost/budgets.js';
 import { QobsConfigError } from '../errors.js';
 
 const durationRe = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
@@ -110,6 +111,24 @@ const schema = z
       })
       .strict()
       .default({ interval: 15_000, timeout: 10_000, targets: [] }),
+    /** Bounds on what ingest accepts; what exceeds them is dropped and counted, never stored in part. */
+    limits: z
+      .object({
+        max_series_per_metric: z.number().int().positive().default(10_000),
+        max_label_value_length: z.number().int().positive().default(2048),
+      })
+      .strict()
+      .default({ max_series_per_metric: 10_000, max_label_value_length: 2048 }),
+    /** The price catalogue and budgets the workbench's cost views use. */
+    cost: z
+      .object({
+        /** A catalogue file (default: QOBS_PRICE_CATALOGUE, else the bundled catalogue). */
+        catalogue: z.string().min(1).optional(),
+        /** Budgets as `parseBudgets` reads them (name, amount_usd, period_days, project, provider, device, warn_at). */
+        budgets: z.array(z.unknown()).default([]),
+      })
+      .strict()
+      .default({ budgets: [] }),
     /** Providers the device monitor polls (credentials from each provider's usual environment variables). */
     providers: z
       .object({
@@ -150,6 +169,14 @@ export interface WorkbenchConfig {
   retentionCheckIntervalMs: number;
   /** Providers the device monitor polls; empty: no monitor. */
   providers: MonitoredProviderConfig[];
+  /** Series a single metric name may have; samples of further series are dropped and counted. */
+  maxSeriesPerMetric: number;
+  /** Longest label value accepted (characters); a sample with a longer one is dropped and counted. */
+  maxLabelValueLength: number;
+  /** Price catalogue file for the cost views; undefined: QOBS_PRICE_CATALOGUE or the bundled one. */
+  costCatalogueFile?: string;
+  /** Budgets the cost views report spend against. */
+  budgets: BudgetSpec[];
 }
 
 /** A provider the device monitor polls, resolved. */
@@ -213,6 +240,16 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
     );
   }
   const c = r.data;
+  let budgets: BudgetSpec[];
+  try {
+    budgets = parseBudgets(c.cost.budgets);
+  } catch (err) {
+    if (!(err instanceof QobsConfigError)) throw err;
+    const message = err.message.startsWith(`${err.field}: `)
+      ? err.message.slice(err.field.length + 2)
+      : err.message;
+    throw new ConfigValidationError(source, [{ field: `cost.${err.field}`, message }]);
+  }
   return {
     dataDir: c.data_dir,
     host: c.server.host,
@@ -233,6 +270,10 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
       intervalMs: t.interval ?? c.scrape.interval,
       timeoutMs: t.timeout ?? c.scrape.timeout,
     })),
+    maxSeriesPerMetric: c.limits.max_series_per_metric,
+    maxLabelValueLength: c.limits.max_label_value_length,
+    costCatalogueFile: c.cost.catalogue,
+    budgets,
     selfScrapeIntervalMs: 15_000,
     retentionCheckIntervalMs: 60_000,
     providers: (['local', 'ibm', 'braket', 'ionq'] as const).flatMap((name) => {

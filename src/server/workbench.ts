@@ -116,6 +116,8 @@ export async function startWorkbench(
     maxBytes: cfg.maxSizeBytes,
     chunkSamples: cfg.chunkSamples,
     synchronous: cfg.durability === 'power' ? 'FULL' : 'NORMAL',
+    maxSeriesPerMetric: cfg.maxSeriesPerMetric,
+    maxLabelValueLength: cfg.maxLabelValueLength,
   });
   const otlpStats: OtlpStats = newOtlpStats();
   const serverStats: ServerStats = { inflight: 0, droppedBackpressure: 0, pushRequests: 0, httpErrors: 0 };

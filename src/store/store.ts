@@ -28,6 +28,10 @@ export interface StoreOptions {
   headMaxSamples?: number;
   /** SQLite `synchronous`: NORMAL survives a process kill; FULL also survives a power cut (default NORMAL). */
   synchronous?: 'NORMAL' | 'FULL';
+  /** Series one metric name may have; samples that would create more are dropped and counted (default 10,000). */
+  maxSeriesPerMetric?: number;
+  /** Longest label value (characters); samples with a longer one are dropped and counted (default 2048). */
+  maxLabelValueLength?: number;
 }
 
 interface SeriesState {
