@@ -129,6 +129,23 @@ const schema = z
       })
       .strict()
       .default({ budgets: [] }),
+    /** OTLP/HTTP forwarding of what the OTLP listener accepts, to a Collector, Tempo, Jaeger or Loki (off by default). */
+    forward: z
+      .object({
+        /** Base URL; `/v1/traces`, `/v1/metrics` and `/v1/logs` are appended, as OTEL_EXPORTER_OTLP_ENDPOINT. */
+        endpoint: z.string().url().optional(),
+        /** Per-signal URLs used as they are (e.g. Loki's `/otlp/v1/logs`); a signal with no URL is not forwarded. */
+        traces_endpoint: z.string().url().optional(),
+        metrics_endpoint: z.string().url().optional(),
+        logs_endpoint: z.string().url().optional(),
+        /** Headers on every forwarded request (e.g. authorization). */
+        headers: z.record(z.string(), z.string()).default({}),
+        timeout: duration.default(10_000),
+        /** Bytes the durable forwarding queue may hold; beyond, the oldest requests are dropped and counted. */
+        max_queue_bytes: size.default(256 * 1024 * 1024),
+      })
+      .strict()
+      .optional(),
     /** Providers the device monitor polls (credentials from each provider's usual environment variables). */
     providers: z
       .object({
@@ -177,6 +194,17 @@ export interface WorkbenchConfig {
   costCatalogueFile?: string;
   /** Budgets the cost views report spend against. */
   budgets: BudgetSpec[];
+  /** OTLP forwarding; undefined: off. */
+  forward?: ForwardConfig;
+}
+
+/** Where and how accepted OTLP requests are forwarded, resolved. */
+export interface ForwardConfig {
+  /** Full URL per signal; a signal without one is not forwarded. */
+  urls: Partial<Record<'traces' | 'metrics' | 'logs', string>>;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxQueueBytes: number;
 }
 
 /** A provider the device monitor polls, resolved. */
@@ -274,6 +302,7 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
     maxLabelValueLength: c.limits.max_label_value_length,
     costCatalogueFile: c.cost.catalogue,
     budgets,
+    forward: c.forward ? resolveForward(c.forward) : undefined,
     selfScrapeIntervalMs: 15_000,
     retentionCheckIntervalMs: 60_000,
     providers: (['local', 'ibm', 'braket', 'ionq'] as const).flatMap((name) => {
@@ -301,6 +330,25 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
       ];
     }),
   };
+}
+
+function resolveForward(f: {
+  endpoint?: string;
+  traces_endpoint?: string;
+  metrics_endpoint?: string;
+  logs_endpoint?: string;
+  headers: Record<string, string>;
+  timeout: number;
+  max_queue_bytes: number;
+}): ForwardConfig | undefined {
+  const base = f.endpoint?.replace(/\/+$/, '');
+  const urls: ForwardConfig['urls'] = {};
+  for (const signal of ['traces', 'metrics', 'logs'] as const) {
+    const url = f[`${signal}_endpoint`] ?? (base ? `${base}/v1/${signal}` : undefined);
+    if (url) urls[signal] = url;
+  }
+  if (Object.keys(urls).length === 0) return undefined;
+  return { urls, headers: f.headers, timeoutMs: f.timeout, maxQueueBytes: f.max_queue_bytes };
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {

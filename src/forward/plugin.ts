@@ -1,0 +1,59 @@
+// The workbench plugin that forwards what the OTLP listener accepts: every 2xx OTLP request is queued durably
+// before its answer is written (at-least-once: a crash between the two resends it once), then sent downstream.
+import type { ForwardConfig } from '../config/index.js';
+import type { WorkbenchPlugin } from '../server/index.js';
+import { Forwarder, type ForwarderOptions, preparePayload } from './forwarder.js';
+import { type ForwardSignal, ForwardQueue } from './queue.js';
+
+const SIGNAL_OF: Record<string, ForwardSignal> = {
+  '/v1/traces': 'traces',
+  '/v1/metrics': 'metrics',
+  '/v1/logs': 'logs',
+};
+
+/** Forwarding as configured by `forward:` in qobs.yaml; `options` tune the sender (tests). */
+export function forwardPlugin(
+  config: ForwardConfig,
+  options: Partial<Omit<ForwarderOptions, 'urls' | 'headers' | 'timeoutMs'>> = {},
+): WorkbenchPlugin & { forwarder?: Forwarder } {
+  const plugin: WorkbenchPlugin & { forwarder?: Forwarder } = {
+    name: 'forward',
+    setup(wb) {
+      const queue = new ForwardQueue(wb.store.db, config.maxQueueBytes);
+      const fwd = new Forwarder(queue, {
+        ...options,
+        urls: config.urls,
+        headers: config.headers,
+        timeoutMs: config.timeoutMs,
+      });
+      plugin.forwarder = fwd;
+      wb.otlpApp.addHook('onSend', async (req, reply, payload) => {
+        if (req.method !== 'POST' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+        const signal = SIGNAL_OF[req.url.split('?')[0]];
+        if (!signal || !fwd.forwards(signal) || !Buffer.isBuffer(req.body)) return payload;
+        try {
+          const p = preparePayload(
+            signal,
+            req.headers['content-type'],
+            req.headers['content-encoding'] as string | undefined,
+            req.body,
+            wb.config.maxDecodedBytes,
+          );
+          queue.enqueue(signal, p.contentType, p.body);
+        } catch {
+          // The workbench accepted it, so it decodes; a failure here (the disk full) loses only the copy.
+          fwd.stats.unprepared[signal]++;
+        }
+        return payload;
+      });
+      wb.otlpApp.addHook('onResponse', async () => fwd.kick());
+      fwd.start();
+      wb.addTask(async () => {
+        await fwd.flush(2000);
+        await fwd.stop();
+      });
+      return { metricsText: () => fwd.metricsText() };
+    },
+  };
+  return plugin;
+}
