@@ -3,3 +3,10 @@ export { parseTimeMs } from './api.js';
 export type { PluginResult, Workbench, WorkbenchOptions, WorkbenchPlugin } from './workbench.js';
 export { startWorkbench, startWorkbench as createWorkbench, WorkbenchError } from './workbench.js';
 export { devicesApiPlugin } from './devices-api.js';
+export {
+  type BudgetView,
+  type CostsApiOptions,
+  CostsQueryError,
+  costCounterIncrease,
+  costsApiPlugin,
+} from './costs-api.js';

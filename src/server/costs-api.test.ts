@@ -1,0 +1,395 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BudgetSpec, defaultCatalogue } from '../cost/index.js';
+import type { LogIn, SampleIn, SpanIn } from '../store/index.js';
+import {
+  type BudgetView,
+  type CatalogueDoc,
+  type CostsDoc,
+  costsApiPlugin,
+  parseRange,
+} from './costs-api.js';
+import { startWorkbench, type Workbench } from './workbench.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+// A range across a UTC midnight, so by-day has two days; "now" is its end.
+const END = Date.parse('2026-03-02T06:00:00Z');
+const START = Date.parse('2026-03-01T18:00:00Z');
+const SCRAPE = 15_000;
+
+interface Cost {
+  t: number;
+  provider: string;
+  device: string;
+  costType: string;
+  amount: number;
+  project?: string;
+  instance: string;
+}
+
+/** Deterministic costs from 2026-02-28 to the end of the range, never in the 15 s before a range edge. */
+function makeCosts(): Cost[] {
+  const out: Cost[] = [];
+  const kinds = [
+    { provider: 'braket', device: 'iqm/garnet', costType: 'qpu_task', amount: 0.3 + 100 * 0.00145 },
+    { provider: 'braket', device: 'ionq/forte-1', costType: 'qpu_task', amount: 0.3 + 10 * 0.08 },
+    { provider: 'ibm', device: 'ibm_torino', costType: 'qpu_time', amount: 1.6 * 2.5 },
+  ];
+  let i = 0;
+  for (let t = Date.parse('2026-02-28T00:00:07Z'); t < END - SCRAPE; t += 7 * 60_000 + 13_000, i++) {
+    const k = kinds[i % kinds.length];
+    // The second process (instance b) starts inside the range: its counter counts from zero.
+    const instance = k.provider === 'ibm' && t > START + HOUR ? 'b' : 'a';
+    out.push({ t, ...k, project: i % 4 === 0 ? 'vqc' : undefined, instance });
+  }
+  return out.filter((c) => Math.abs(c.t - START) > SCRAPE && Math.abs(c.t - END) > SCRAPE);
+}
+
+const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+const resource = { 'service.name': 'costs-test' };
+const scope = { name: 'qobs', version: '0.1.0' };
+
+function costLog(c: Cost, extra: Record<string, unknown> = {}): LogIn {
+  return {
+    timeUnixNano: ns(c.t),
+    observedTimeUnixNano: ns(c.t),
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: `${c.amount} USD`,
+    attributes: {
+      event_type: 'quantum_cost_event',
+      provider: c.provider,
+      device: c.device,
+      cost_type: c.costType,
+      amount: c.amount,
+      currency: 'USD',
+      cost_details: { catalogue_version: '2026-11-29.1', ...(c.project ? { project: c.project } : {}) },
+      ...extra,
+    } as LogIn['attributes'],
+    flags: 0,
+    traceId: '',
+    spanId: '',
+    eventName: '',
+    resource,
+    scope,
+  };
+}
+
+function execSpan(
+  i: number,
+  t: number,
+  provider: string,
+  device: string,
+  shots: number,
+  ok: boolean,
+): SpanIn {
+  return {
+    traceId: i.toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    parentSpanId: '',
+    traceState: '',
+    flags: 1,
+    name: 'quantum_circuit ghz_5',
+    kind: 3,
+    startTimeUnixNano: ns(t),
+    endTimeUnixNano: ns(t + 50),
+    attributes: {
+      'quantum.provider': provider,
+      'quantum.device': device,
+      'quantum.shots': shots,
+      'quantum.execution.success': ok,
+    },
+    events: [],
+    links: [],
+    statusCode: ok ? 1 : 2,
+    statusMessage: '',
+    resource,
+    scope,
+  };
+}
+
+/** The counter samples a scraper would have stored: each process's running total per provider and type. */
+function counterSamples(costs: Cost[]): SampleIn[] {
+  const samples: SampleIn[] = [];
+  const totals = new Map<string, { labels: Record<string, string>; v: number }>();
+  let next = 0;
+  const sorted = [...costs].sort((a, b) => a.t - b.t);
+  for (let t = Date.parse('2026-02-28T00:00:00Z'); t <= END + SCRAPE; t += SCRAPE) {
+    while (next < sorted.length && sorted[next].t <= t) {
+      const c = sorted[next++];
+      const key = `${c.provider}/${c.costType}/${c.instance}`;
+      const labels = {
+        __name__: 'quantum_cost_total',
+        provider: c.provider,
+        cost_type: c.costType,
+        job: 'train',
+        instance: c.instance,
+      };
+      const s = totals.get(key) ?? { labels, v: 0 };
+      s.v += c.amount;
+      totals.set(key, s);
+    }
+    for (const s of totals.values()) samples.push({ labels: s.labels, t, v: s.v });
+  }
+  // A free local device's counter: sampled, never rising.
+  for (let t = START - HOUR; t <= END; t += SCRAPE)
+    samples.push({
+      labels: {
+        __name__: 'quantum_cost_total',
+        provider: 'local',
+        cost_type: 'local',
+        job: 'demo',
+        instance: 'a',
+      },
+      t,
+      v: 0,
+    });
+  return samples;
+}
+
+const BUDGETS: BudgetSpec[] = [
+  { name: 'braket-daily', amountUsd: 40, periodDays: 1, provider: 'braket' },
+  { name: 'garnet', amountUsd: 25, device: 'braket.iqm/garnet' },
+  { name: 'vqc', amountUsd: 1000, project: 'vqc' },
+  { name: 'tiny', amountUsd: 1, periodDays: 1, provider: 'ibm' },
+];
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const inRange = (t: number, a: number, b: number) => t > a && t <= b;
+
+describe('costs API', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-api-'));
+  const costs = makeCosts();
+  // Local runs for the what-if estimate: shots vary, every fifth fails (a failed QPU task is not charged).
+  const local = Array.from({ length: 40 }, (_, i) => ({
+    t: START + 30 * 60_000 + i * 11 * 60_000,
+    device: i % 2 ? 'statevector' : 'fake_toronto',
+    shots: 100 * (1 + (i % 3)),
+    ok: i % 5 !== 4,
+  }));
+  let wb: Workbench;
+  beforeAll(async () => {
+    wb = await startWorkbench(
+      { dataDir: dir, port: 0, otlpPort: 0, selfScrapeIntervalMs: 0, scrapeTargets: [] },
+      {
+        plugins: [
+          costsApiPlugin({
+            catalogue: defaultCatalogue(),
+            budgets: BUDGETS,
+            clock: () => END,
+            estimateAs: 'braket.iqm/garnet',
+          }),
+        ],
+        log: () => {},
+      },
+    );
+    const spans: SpanIn[] = costs.map((c, i) => execSpan(i, c.t - 100, c.provider, c.device, 100, true));
+    for (const [i, r] of local.entries())
+      spans.push(execSpan(10_000 + i, r.t, 'local', r.device, r.shots, r.ok));
+    const logs = costs.map((c) => costLog(c));
+    // A budget warning repeats a running total: it must not be added again.
+    logs.push(
+      costLog(
+        {
+          t: END - HOUR,
+          provider: 'braket',
+          device: 'braket.iqm/garnet',
+          costType: 'budget_warning',
+          amount: 999,
+          instance: 'a',
+        },
+        { cost_details: { budget: 'garnet', threshold: 0.5 } },
+      ),
+    );
+    wb.store.ingest({ samples: counterSamples(costs), spans, logs });
+  });
+  afterAll(async () => {
+    await wb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function get(
+    qs: string,
+  ): Promise<{ status: number; body: CostsDoc & { error?: string; field?: string } }> {
+    const res = await fetch(`${wb.url}/api/costs${qs}`);
+    return { status: res.status, body: (await res.json()) as CostsDoc & { error?: string; field?: string } };
+  }
+
+  it('totals by provider, device and day agree with each other and with the costs recorded in the range', async () => {
+    const { status, body } = await get(`?start=${START}&end=${END}`);
+    expect(status).toBe(200);
+    const inside = costs.filter((c) => inRange(c.t, START, END));
+    expect(inside.length).toBeGreaterThan(50);
+    const expected = sum(inside.map((c) => c.amount));
+    expect(body.total).toBeCloseTo(expected, 9);
+    expect(body.events.total).toBeCloseTo(expected, 9);
+    expect(body.events.count).toBe(inside.length);
+    expect(body.events.catalogueVersions).toEqual(['2026-11-29.1']);
+    expect(body.currency).toBe('USD');
+    expect(body.catalogueVersion).toBe(defaultCatalogue().version);
+    // By provider and cost type, from the metric; the free local counter is listed at zero.
+    for (const provider of ['braket', 'ibm']) {
+      const got = sum(body.byProvider.filter((r) => r.provider === provider).map((r) => r.amount));
+      expect(got).toBeCloseTo(sum(inside.filter((c) => c.provider === provider).map((c) => c.amount)), 9);
+    }
+    expect(body.byProvider.find((r) => r.provider === 'local')).toEqual({
+      provider: 'local',
+      costType: 'local',
+      amount: 0,
+    });
+    // By device, from the events (the metric has no device label), with executions from the spans.
+    for (const d of ['braket.iqm/garnet', 'braket.ionq/forte-1', 'ibm.ibm_torino']) {
+      const mine = inside.filter((c) => `${c.provider}.${c.device}` === d);
+      const row = body.byDevice.find((r) => r.device === d)!;
+      expect(row.amount).toBeCloseTo(sum(mine.map((c) => c.amount)), 9);
+      expect(row.costEvents).toBe(mine.length);
+      expect(row.executions).toBe(
+        costs.filter((c) => `${c.provider}.${c.device}` === d && inRange(c.t - 100, START, END)).length,
+      );
+    }
+    expect(body.byDevice.find((r) => r.device === 'local.statevector')).toMatchObject({
+      amount: 0,
+      executions: 20,
+    });
+    expect(sum(body.byDevice.map((r) => r.amount))).toBeCloseTo(body.total, 9);
+    // By UTC day: the range crosses midnight.
+    expect(body.byDay.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02']);
+    const midnight = Date.parse('2026-03-02T00:00:00Z');
+    expect(body.byDay[0].amount).toBeCloseTo(
+      sum(inside.filter((c) => c.t <= midnight).map((c) => c.amount)),
+      9,
+    );
+    expect(body.byDay[1].amount).toBeCloseTo(
+      sum(inside.filter((c) => c.t > midnight).map((c) => c.amount)),
+      9,
+    );
+  });
+
+  it('reports every budget over its current period with a burn-down and a projection', async () => {
+    const { body } = await get(`?start=${START}&end=${END}`);
+    const budgets = body.budgets as BudgetView[];
+    expect(budgets.map((b) => b.name)).toEqual(BUDGETS.map((b) => b.name));
+    for (const spec of BUDGETS) {
+      const b = budgets.find((x) => x.name === spec.name)!;
+      const periodMs = (spec.periodDays ?? 30) * DAY;
+      const from = Math.floor(END / periodMs) * periodMs;
+      const spent = sum(
+        costs
+          .filter((c) => inRange(c.t, from, END))
+          .filter((c) => !spec.provider || c.provider === spec.provider)
+          .filter((c) => !spec.device || `${c.provider}.${c.device}` === spec.device)
+          .filter((c) => !spec.project || c.project === spec.project)
+          .map((c) => c.amount),
+      );
+      expect(b.limit).toBe(spec.amountUsd);
+      expect(b.spent, spec.name).toBeCloseTo(spent, 9);
+      expect(b.remaining).toBeCloseTo(spec.amountUsd - spent, 9);
+      expect(Date.parse(b.periodStart)).toBe(from);
+      expect(b.period).toBe(spec.periodDays === 1 ? '1 day' : '30 days');
+      // The burn-down rises from zero at the period's start to the spend now, never falling.
+      expect(b.burnDown[0]).toEqual({ t: from, spent: 0 });
+      expect(b.burnDown[b.burnDown.length - 1].t).toBe(END);
+      expect(b.burnDown[b.burnDown.length - 1].spent).toBeCloseTo(spent, 9);
+      for (let i = 1; i < b.burnDown.length; i++) {
+        expect(b.burnDown[i].t).toBeGreaterThan(b.burnDown[i - 1].t);
+        expect(b.burnDown[i].spent).toBeGreaterThanOrEqual(b.burnDown[i - 1].spent);
+      }
+      expect(b.burnRatePerDay).toBeGreaterThan(0);
+      if (b.remaining > 0) {
+        const projected = Date.parse(b.projectedExhaustion!);
+        expect(projected).toBeCloseTo(END + (b.remaining / b.burnRatePerDay!) * DAY, -1);
+        expect(b.exhausted).toBe(false);
+      }
+    }
+    // 'tiny' (1 USD a day on IBM) ran out in the first IBM cost after midnight.
+    const tiny = budgets.find((b) => b.name === 'tiny')!;
+    expect(tiny.exhausted).toBe(true);
+    const firstIbm = costs.find((c) => c.provider === 'ibm' && c.t > Date.parse('2026-03-02T00:00:00Z'))!;
+    expect(Math.abs(Date.parse(tiny.projectedExhaustion!) - firstIbm.t)).toBeLessThanOrEqual(3 * 60_000);
+    // braket-daily: the burn rate since spending began today (at midnight) is the spend over six hours.
+    const daily = budgets.find((b) => b.name === 'braket-daily')!;
+    expect(daily.burnRatePerDay! / 4).toBeCloseTo(daily.spent, 0);
+  });
+
+  it('prices local runs as the estimate device, apart from the real spend', async () => {
+    const { body } = await get(`?start=${START}&end=${END}`);
+    const perRun = (r: (typeof local)[number]) => (r.ok ? 0.3 + r.shots * 0.00145 : 0);
+    expect(body.estimate!.device).toBe('braket.iqm/garnet');
+    expect(body.estimate!.note).toMatch(/nothing here was billed/);
+    expect(body.estimate!.executions).toBe(local.length);
+    expect(body.estimate!.total).toBeCloseTo(sum(local.map(perRun)), 9);
+    for (const device of ['statevector', 'fake_toronto'])
+      expect(body.estimate!.byDevice.find((r) => r.device === `local.${device}`)!.amount).toBeCloseTo(
+        sum(local.filter((r) => r.device === device).map(perRun)),
+        9,
+      );
+    expect(sum(body.estimate!.byDay.map((d) => d.amount))).toBeCloseTo(body.estimate!.total, 9);
+    // The real total is untouched; a budget whose scope takes garnet gets a what-if next to its real spend.
+    const garnet = (body.budgets as BudgetView[]).find((b) => b.name === 'garnet')!;
+    const today = local.filter((r) => r.t > Math.floor(END / (30 * DAY)) * 30 * DAY);
+    expect(garnet.whatIf!.spent).toBeCloseTo(garnet.spent + sum(today.map(perRun)), 9);
+    expect((body.budgets as BudgetView[]).find((b) => b.name === 'tiny')!.whatIf).toBeUndefined();
+    const other = await get(`?start=${START}&end=${END}&estimateAs=braket.rigetti/ankaa-3`);
+    expect(other.body.estimate!.total).toBeCloseTo(
+      sum(local.map((r) => (r.ok ? 0.3 + r.shots * 0.0009 : 0))),
+      9,
+    );
+    expect((await get(`?start=${START}&end=${END}&estimateAs=none`)).body.estimate).toBeUndefined();
+  });
+
+  it('refuses a bad range or estimate device with 400 and the reason', async () => {
+    for (const [qs, field] of [
+      ['?start=abc', 'start'],
+      [`?start=${END}&end=${START}`, 'start'],
+      [`?start=0&end=${END}`, 'start'],
+      ['?end=-5', 'end'],
+      ['?start=1&start=2', 'start'],
+      [`?start=${START}&end=${END}&estimateAs=braket.amazon/sv1`, 'estimateAs'],
+      [`?start=${START}&end=${END}&estimateAs=nowhere.x`, 'estimateAs'],
+    ] as const) {
+      const { status, body } = await get(qs);
+      expect(status, qs).toBe(400);
+      expect(body.field, qs).toBe(field);
+      expect(body.error).toMatch(new RegExp(`^${field}: `));
+    }
+    expect(
+      (await get(`?start=${new Date(START).toISOString()}&end=${new Date(END).toISOString()}`)).status,
+    ).toBe(200);
+  });
+
+  it('serves the catalogue in use with its version, sources and which prices are confirmed', async () => {
+    const res = await fetch(`${wb.url}/api/costs/catalogue`);
+    const doc = (await res.json()) as CatalogueDoc;
+    expect(doc.version).toBe(defaultCatalogue().version);
+    const garnet = doc.prices.find((p) => p.device === 'braket.iqm/garnet')!;
+    expect(garnet).toMatchObject({
+      model: 'task_shot',
+      perTaskUsd: 0.3,
+      perShotUsd: 0.00145,
+      confirmed: true,
+    });
+    expect(garnet.source).toMatch(/^https:\/\//);
+    expect(doc.prices.find((p) => p.device === 'braket.amazon/sv1')!.confirmed).toBe(false);
+  });
+});
+
+describe('parseRange', () => {
+  it('accepts any ordered range up to 366 days and refuses the rest, naming the field', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: -1e10, max: 4e10 }), (start, span) => {
+        const q = { start: String(start), end: String(start + span) };
+        const ok = span > 0 && span <= 366 * DAY;
+        try {
+          expect(parseRange(q, 0)).toEqual({ startMs: start, endMs: start + span });
+          return ok;
+        } catch (err) {
+          return !ok && (err as { field?: string }).field === (start + span < 0 ? 'end' : 'start');
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,603 @@
+// The costs API the dashboard's Costs page reads: spend by provider and by day (from `quantum_cost_total`), by
+// device (from `quantum_cost_event` logs and execution spans), budgets with their burn-down, the price catalogue in
+// use, and what-if estimates that price free local runs as if they had run on a named catalogue device.
+import {
+  type BudgetSpec,
+  type Catalogue,
+  configuredCatalogue,
+  type PriceEntry,
+  PriceBook,
+  priceUsage,
+} from '../cost/index.js';
+import { QobsConfigError, QobsError } from '../errors.js';
+import type { Statement } from 'better-sqlite3';
+import { labelsKey, type Store } from '../store/index.js';
+import type { Workbench, WorkbenchPlugin } from './workbench.js';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+const MS_NS = 1_000_000n;
+/** How far before `start` a counter's last sample is looked for (longer than any scrape interval). */
+const LOOKBACK_MS = 3_600_000;
+/** Longest range one request may cover (the by-day table has one row a day). */
+const MAX_RANGE_DAYS = 366;
+/** Points of a budget's burn-down at most (spend is summed into buckets of period / this). */
+const BURN_DOWN_POINTS = 480;
+const COST_METRIC = 'quantum_cost_total';
+
+/** A request the costs API refuses; `field` names the parameter, `status` is the HTTP status. */
+export class CostsQueryError extends QobsError {
+  readonly field: string;
+  readonly status = 400;
+  constructor(field: string, message: string) {
+    super('costs_query_invalid', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Options of the costs API. */
+export interface CostsApiOptions {
+  /** Prices in use (default: QOBS_PRICE_CATALOGUE, else the bundled catalogue). */
+  readonly catalogue?: Catalogue;
+  /** The file the catalogue was read from, shown by `/api/costs/catalogue`. */
+  readonly catalogueFile?: string;
+  /** Budgets whose spend in their current period is reported. */
+  readonly budgets?: readonly BudgetSpec[];
+  /**
+   * A catalogue device (`task_shot` pricing) that local runs are priced as, in a separate, labelled what-if
+   * estimate (the demo sets one; a request's `estimateAs` overrides it). Nothing is added to the real spend.
+   */
+  readonly estimateAs?: string;
+  /** Milliseconds since the epoch, for budgets' current periods; injectable for tests. */
+  readonly clock?: () => number;
+}
+
+/** One point of a burn-down: cumulative spend of the period at `t` (ms). */
+export interface BurnPoint {
+  readonly t: number;
+  readonly spent: number;
+}
+
+/** A budget's spend in its current period, its burn-down and where its burn rate leads. */
+export interface BudgetView {
+  readonly name: string;
+  /** e.g. `30 days`. */
+  readonly period: string;
+  readonly periodDays: number;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly scope: { readonly provider?: string; readonly device?: string; readonly project?: string };
+  readonly limit: number;
+  readonly spent: number;
+  readonly remaining: number;
+  /** Spend per day over the last 24 h (or since spending began in the period, if later); null: too little data. */
+  readonly burnRatePerDay: number | null;
+  /** When the budget runs out at that rate (ISO), or when it ran out; null when nothing is being spent. */
+  readonly projectedExhaustion: string | null;
+  readonly exhausted: boolean;
+  readonly exhaustsBeforePeriodEnd: boolean;
+  readonly burnDown: readonly BurnPoint[];
+  /** The same budget if the estimated local runs had run on the estimate's device (when its scope matches). */
+  readonly whatIf?: Omit<
+    BudgetView,
+    'name' | 'period' | 'periodDays' | 'periodStart' | 'periodEnd' | 'scope' | 'limit' | 'whatIf'
+  >;
+}
+
+type Row = Record<string, unknown>;
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+}
+
+/** `<provider>.<device>`; a device already written that way (budget warnings, other SDKs) is kept as it is. */
+function deviceId(provider: string, device: string): string {
+  if (!device) return `${provider}.(unknown)`;
+  return device.toLowerCase().startsWith(`${provider.toLowerCase()}.`) ? device : `${provider}.${device}`;
+}
+
+const dayOf = (ms: number): string => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+
+/** Money sums drift in binary fractions; bills are kept to 1e-9 (as the catalogue rounds them). */
+const round = (x: number): number => Math.round(x * 1e9) / 1e9;
+
+function parseMs(raw: unknown, field: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string')
+    throw new CostsQueryError(field, 'give it once, as milliseconds since the epoch or an RFC 3339 time');
+  const n = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new CostsQueryError(field, `'${raw}' is not milliseconds since the epoch or an RFC 3339 time`);
+  return n;
+}
+
+/** The validated range of a request: `end` defaults to now, `start` to a day before `end`. */
+export function parseRange(query: Row, nowMs: number): { startMs: number; endMs: number } {
+  const endMs = parseMs(query.end, 'end', nowMs);
+  const startMs = parseMs(query.start, 'start', endMs - DAY_MS);
+  if (startMs >= endMs) throw new CostsQueryError('start', `must be before end (${startMs} >= ${endMs})`);
+  if (endMs - startMs > MAX_RANGE_DAYS * DAY_MS)
+    throw new CostsQueryError('start', `the range may cover at most ${MAX_RANGE_DAYS} days`);
+  return { startMs, endMs };
+}
+
+// ---- the metric: by provider and cost type, and by day
+
+/** What `quantum_cost_total` rose by in (start, end]: per provider and cost type, per UTC day, and in all. */
+export interface CounterIncrease {
+  readonly byProvider: Array<{ provider: string; costType: string; amount: number }>;
+  /** Increase per UTC day index (ms / 86,400,000). */
+  readonly byDay: Map<number, number>;
+  readonly total: number;
+}
+
+/**
+ * The exact rise of `quantum_cost_total` in (start, end], summed from consecutive samples (a drop is a counter
+ * reset: the new value counts). Unlike PromQL's `increase()` it does not extrapolate to the range's edges, so the
+ * figures add up across days and devices. The baseline is the last sample at or before `start` (looked for up to
+ * an hour back); a series with no sample before `start` at all began in the range and counts from zero.
+ */
+export function costCounterIncrease(store: Store, startMs: number, endMs: number): CounterIncrease {
+  const matchers = [{ name: '__name__', op: '=' as const, value: COST_METRIC }];
+  const series = store.select(matchers, startMs - LOOKBACK_MS, endMs);
+  let older: Set<string> | undefined;
+  const byKey = new Map<string, { provider: string; costType: string; amount: number }>();
+  const byDay = new Map<number, number>();
+  let total = 0;
+  for (const s of series) {
+    let prev: number | undefined;
+    let started = false;
+    const { timestamps: ts, values: vs } = s;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      const v = vs[i];
+      if (Number.isNaN(v)) continue; // staleness markers
+      if (t <= startMs) {
+        prev = v;
+        continue;
+      }
+      if (t > endMs) break;
+      if (!started && prev === undefined) {
+        // No baseline within the lookback: a counter with older samples has an unknown baseline (its first sample
+        // here becomes it); one with none began in the range.
+        older ??= new Set(store.series(matchers, 0, startMs - LOOKBACK_MS).map(labelsKey));
+        prev = older.has(labelsKey(s.labels)) ? v : 0;
+      }
+      started = true;
+      const delta = v >= prev! ? v - prev! : v;
+      prev = v;
+      // A series sampled in the range has its row even at zero (a free local device is tracked, not missing).
+      const provider = s.labels.provider ?? '';
+      const costType = s.labels.cost_type ?? '';
+      const k = `${provider}\u0000${costType}`;
+      const row = byKey.get(k) ?? { provider, costType, amount: 0 };
+      row.amount += delta;
+      byKey.set(k, row);
+      if (delta === 0) continue;
+      const d = Math.floor(t / DAY_MS);
+      byDay.set(d, (byDay.get(d) ?? 0) + delta);
+      total += delta;
+    }
+  }
+  const byProvider = [...byKey.values()]
+    .map((r) => ({ ...r, amount: round(r.amount) }))
+    .sort((a, b) => b.amount - a.amount || a.provider.localeCompare(b.provider));
+  return { byProvider, byDay, total: round(total) };
+}
+
+// ---- the events and spans
+
+const A = (path: string) => `json_extract(attributes, '${path}')`;
+const AMOUNT = A('$.amount');
+const VALID_AMOUNT = `(typeof(${AMOUNT}) IN ('integer', 'real') AND ${AMOUNT} >= 0)`;
+const PROJECT = `COALESCE(${A('$.cost_details.project')}, ${A('$."cost_details.project"')})`;
+// Budget warnings are `quantum_cost_event` lines too, but their amount is a running total, not a new cost.
+const COST_EVENTS = `event_type = 'quantum_cost_event' AND COALESCE(${A('$.cost_type')}, '') != 'budget_warning'`;
+const EXECUTION_SPANS = `name LIKE 'quantum_circuit%' AND ${A('$."quantum.device"')} IS NOT NULL`;
+
+const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * MS_NS;
+
+type StatementName =
+  | 'eventsByDevice'
+  | 'eventVersions'
+  | 'eventsByBucket'
+  | 'executionsByDevice'
+  | 'localRuns';
+
+/** Read-only statements over the store's spans and logs tables (aggregated in SQLite, not in JS). */
+function statements(store: Store): Record<StatementName, Statement> {
+  const db = store.db;
+  return {
+    eventsByDevice: db.prepare(
+      `SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${A('$.currency')} AS currency,
+         COUNT(*) AS n, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount, SUM(NOT ${VALID_AMOUNT}) AS bad
+       FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3`,
+    ),
+    eventVersions: db
+      .prepare(
+        `SELECT DISTINCT COALESCE(${A('$.cost_details.catalogue_version')}, ${A('$."cost_details.catalogue_version"')})
+         FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? LIMIT 20`,
+      )
+      .pluck(),
+    eventsByBucket: db.prepare(
+      `SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${PROJECT} AS project,
+         ${A('$.currency')} AS currency, time_ns / ? AS bucket, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount
+       FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3, 4, 5`,
+    ),
+    executionsByDevice: db.prepare(
+      `SELECT ${A('$."quantum.provider"')} AS provider, ${A('$."quantum.device"')} AS device, COUNT(*) AS n
+       FROM spans WHERE ${EXECUTION_SPANS} AND start_ns > ? AND start_ns <= ? GROUP BY 1, 2`,
+    ),
+    // Local runs grouped by what their price depends on (shots, outcome) and by time bucket.
+    localRuns: db.prepare(
+      `SELECT ${A('$."quantum.device"')} AS device, ${A('$."quantum.shots"')} AS shots,
+         COALESCE(${A('$."quantum.execution.success"')}, status_code != 2) AS ok, start_ns / ? AS bucket, COUNT(*) AS n
+       FROM spans WHERE ${EXECUTION_SPANS} AND ${A('$."quantum.provider"')} = 'local' AND start_ns > ? AND start_ns <= ?
+       GROUP BY 1, 2, 3, 4`,
+    ),
+  };
+}
+type Statements = Record<StatementName, Statement>;
+
+/** The what-if device: a catalogue entry priced per task and shot with confirmed fees. */
+interface EstimateDevice {
+  readonly id: string;
+  readonly provider: string;
+  readonly entry: PriceEntry;
+}
+
+function estimateDevice(book: PriceBook, id: string, field: string): EstimateDevice {
+  const entry = book.find(id);
+  if (!entry) throw new CostsQueryError(field, `'${id}' is not in price catalogue ${book.version}`);
+  if (entry.model !== 'task_shot')
+    throw new CostsQueryError(
+      field,
+      `'${id}' is priced ${entry.model}; estimates price local runs per task and shot (a task_shot device)`,
+    );
+  if (entry.perTaskUsd == null || entry.perShotUsd == null)
+    throw new CostsQueryError(field, `'${id}' has no confirmed price in catalogue ${book.version}`);
+  const dot = id.indexOf('.');
+  return { id, provider: dot > 0 ? id.slice(0, dot) : id, entry };
+}
+
+/** Local runs in (from, to] priced as `est`: per local device, and per bucket of `bucketMs`. */
+function priceLocalRuns(
+  st: Statements,
+  catalogue: Catalogue,
+  est: EstimateDevice,
+  fromMs: number,
+  toMs: number,
+  bucketMs: number,
+): {
+  byDevice: Map<string, { executions: number; amount: number }>;
+  byBucket: Map<number, number>;
+  unpriced: number;
+} {
+  const byDevice = new Map<string, { executions: number; amount: number }>();
+  const byBucket = new Map<number, number>();
+  let unpriced = 0;
+  for (const r of st.localRuns.all(ns(bucketMs), ns(fromMs), ns(toMs)) as Row[]) {
+    const n = num(r.n);
+    const shots = r.shots;
+    if (typeof shots !== 'number' || !Number.isInteger(shots) || shots < 0) {
+      unpriced += n;
+      continue;
+    }
+    const p = priceUsage(
+      est.entry,
+      { shots, tasks: n, status: num(r.ok) ? 'completed' : 'failed' },
+      est.id,
+      catalogue,
+    );
+    const id = deviceId('local', str(r.device));
+    const d = byDevice.get(id) ?? { executions: 0, amount: 0 };
+    d.executions += n;
+    d.amount += p.amountUsd;
+    byDevice.set(id, d);
+    const b = num(r.bucket);
+    byBucket.set(b, (byBucket.get(b) ?? 0) + p.amountUsd);
+  }
+  return { byDevice, byBucket, unpriced };
+}
+
+// ---- budgets
+
+function matchesScope(b: BudgetSpec, provider: string, device: string, project: string | undefined): boolean {
+  if (b.project !== undefined && b.project !== project) return false;
+  if (b.provider !== undefined && b.provider !== provider) return false;
+  if (b.device !== undefined && b.device.toLowerCase() !== device.toLowerCase()) return false;
+  return true;
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Burn-down and projection from spend per bucket. The burn rate is the spend of the last 24 hours, or of the time
+ * since spending began in the period when that is shorter, so a workload started an hour ago is not diluted by
+ * the idle part of its period.
+ */
+function burn(
+  limit: number,
+  periodStartMs: number,
+  periodEndMs: number,
+  nowMs: number,
+  bucketMs: number,
+  byBucket: Map<number, number>,
+): NonNullable<BudgetView['whatIf']> {
+  const buckets = [...byBucket.entries()].filter(([, v]) => v > 0).sort((a, b) => a[0] - b[0]);
+  const points: BurnPoint[] = [{ t: periodStartMs, spent: 0 }];
+  let cum = 0;
+  let exhaustedAtMs: number | undefined;
+  for (const [b, v] of buckets) {
+    cum += v;
+    const t = Math.min(nowMs, (b + 1) * bucketMs);
+    points.push({ t, spent: round(cum) });
+    if (exhaustedAtMs === undefined && cum >= limit) exhaustedAtMs = t;
+  }
+  const spent = round(cum);
+  if (points[points.length - 1].t < nowMs) points.push({ t: nowMs, spent });
+  const firstSpendMs = buckets.length > 0 ? buckets[0][0] * bucketMs : nowMs;
+  const windowStartMs = Math.max(periodStartMs, nowMs - DAY_MS, firstSpendMs);
+  const windowMs = nowMs - windowStartMs;
+  let inWindow = 0;
+  for (const [b, v] of buckets) if (b * bucketMs >= windowStartMs - bucketMs / 2) inWindow += v;
+  const rate = windowMs >= MINUTE_MS ? (inWindow / windowMs) * DAY_MS : null;
+  const remaining = round(limit - spent);
+  let projectedMs: number | null = null;
+  if (exhaustedAtMs !== undefined) projectedMs = exhaustedAtMs;
+  else if (rate !== null && rate > 0) projectedMs = nowMs + (remaining / rate) * DAY_MS;
+  return {
+    spent,
+    remaining,
+    burnRatePerDay: rate === null ? null : round(rate),
+    projectedExhaustion: projectedMs === null ? null : new Date(Math.round(projectedMs)).toISOString(),
+    exhausted: exhaustedAtMs !== undefined,
+    exhaustsBeforePeriodEnd: projectedMs !== null && projectedMs < periodEndMs,
+    burnDown: points,
+  };
+}
+
+function budgetView(
+  st: Statements,
+  b: BudgetSpec,
+  currency: string,
+  nowMs: number,
+  estimate: { device: EstimateDevice; catalogue: Catalogue } | undefined,
+): BudgetView {
+  const periodDays = b.periodDays ?? 30;
+  const periodMs = periodDays * DAY_MS;
+  // Periods are anchored at the epoch (UTC midnight for whole days), so every restart agrees on them.
+  const periodStartMs = Math.floor(nowMs / periodMs) * periodMs;
+  const periodEndMs = periodStartMs + periodMs;
+  const bucketMs = Math.max(MINUTE_MS, Math.ceil(periodMs / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS);
+  const byBucket = new Map<number, number>();
+  for (const r of st.eventsByBucket.all(ns(bucketMs), ns(periodStartMs), ns(nowMs)) as Row[]) {
+    if (str(r.currency) !== currency) continue;
+    const provider = str(r.provider);
+    const project = r.project === null || r.project === undefined ? undefined : str(r.project);
+    if (!matchesScope(b, provider, deviceId(provider, str(r.device)), project)) continue;
+    const k = num(r.bucket);
+    byBucket.set(k, (byBucket.get(k) ?? 0) + num(r.amount));
+  }
+  const actual = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, byBucket);
+  let whatIf: BudgetView['whatIf'];
+  if (estimate && matchesScope(b, estimate.device.provider, estimate.device.id, undefined)) {
+    const runs = priceLocalRuns(st, estimate.catalogue, estimate.device, periodStartMs, nowMs, bucketMs);
+    const merged = new Map(byBucket);
+    for (const [k, v] of runs.byBucket) merged.set(k, (merged.get(k) ?? 0) + v);
+    whatIf = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, merged);
+  }
+  return {
+    name: b.name,
+    period: Number.isInteger(periodDays) ? plural(periodDays, 'day') : `${periodDays} days`,
+    periodDays,
+    periodStart: new Date(periodStartMs).toISOString(),
+    periodEnd: new Date(periodEndMs).toISOString(),
+    scope: { provider: b.provider, device: b.device, project: b.project },
+    limit: b.amountUsd,
+    ...actual,
+    ...(whatIf ? { whatIf } : {}),
+  };
+}
+
+// ---- the plugin
+
+function catalogueDoc(c: Catalogue, file: string | undefined) {
+  return {
+    version: c.version,
+    effectiveFrom: c.effectiveFrom,
+    currency: c.currency,
+    file: file ?? null,
+    prices: c.prices.map((p) => {
+      const fees = {
+        perTaskUsd: p.perTaskUsd,
+        perShotUsd: p.perShotUsd,
+        perMinuteUsd: p.perMinuteUsd,
+        perSecondUsd: p.perSecondUsd,
+      };
+      const needed: Record<string, Array<keyof typeof fees>> = {
+        task_shot: ['perTaskUsd', 'perShotUsd'],
+        per_minute: ['perMinuteUsd'],
+        per_second: ['perSecondUsd'],
+        free: [],
+      };
+      return {
+        device: p.device,
+        model: p.model,
+        ...fees,
+        billingIncrementMs: p.billingIncrementMs,
+        minimumMs: p.minimumMs,
+        failedTasksBilled: p.failedTasksBilled,
+        confirmed: needed[p.model].every((k) => typeof fees[k] === 'number'),
+        source: p.source,
+        readOn: p.readOn,
+        note: p.note,
+      };
+    }),
+  };
+}
+
+/**
+ * `GET /api/costs?start=&end=[&estimateAs=]` (ms or RFC 3339) and `GET /api/costs/catalogue`.
+ * @example
+ *   startWorkbench(config, { plugins: [costsApiPlugin({ budgets: config.budgets })] });
+ */
+export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
+  const catalogue = options.catalogue ?? configuredCatalogue();
+  const book = new PriceBook(catalogue);
+  const clock = options.clock ?? Date.now;
+  const budgets = options.budgets ?? [];
+  let defaultEstimate: EstimateDevice | undefined;
+  if (options.estimateAs) {
+    try {
+      defaultEstimate = estimateDevice(book, options.estimateAs, 'estimateAs');
+    } catch (err) {
+      throw new QobsConfigError('estimateAs', (err as Error).message);
+    }
+  }
+  return {
+    name: 'costs-api',
+    setup(wb: Workbench) {
+      const st = statements(wb.store);
+      wb.app.get('/api/costs/catalogue', async () => catalogueDoc(catalogue, options.catalogueFile));
+      wb.app.get('/api/costs', async (req, reply) => {
+        const q = req.query as Row;
+        let range: { startMs: number; endMs: number };
+        let est = defaultEstimate;
+        try {
+          range = parseRange(q, clock());
+          if (q.estimateAs === 'none') est = undefined;
+          else if (typeof q.estimateAs === 'string' && q.estimateAs !== '')
+            est = estimateDevice(book, q.estimateAs, 'estimateAs');
+          else if (q.estimateAs !== undefined && q.estimateAs !== '')
+            throw new CostsQueryError('estimateAs', 'give one device id');
+        } catch (err) {
+          if (err instanceof CostsQueryError)
+            return reply.code(err.status).send({ error: err.message, field: err.field });
+          throw err;
+        }
+        return costsDoc(wb.store, st, catalogue, budgets, range, clock(), est);
+      });
+    },
+  };
+}
+
+/** A what-if: local runs priced as a catalogue device, kept apart from the real spend. */
+export interface EstimateView {
+  readonly device: string;
+  readonly catalogueVersion: string;
+  readonly note: string;
+  readonly total: number;
+  readonly executions: number;
+  /** Runs whose shots were not recorded, so they could not be priced. */
+  readonly unpricedExecutions: number;
+  readonly byDevice: ReadonlyArray<{ device: string; executions: number; amount: number }>;
+  readonly byDay: ReadonlyArray<{ day: string; amount: number }>;
+}
+
+/** The document `GET /api/costs` answers. */
+export type CostsDoc = ReturnType<typeof costsDoc>;
+/** The document `GET /api/costs/catalogue` answers. */
+export type CatalogueDoc = ReturnType<typeof catalogueDoc>;
+
+function costsDoc(
+  store: Store,
+  st: Statements,
+  catalogue: Catalogue,
+  budgets: readonly BudgetSpec[],
+  { startMs, endMs }: { startMs: number; endMs: number },
+  nowMs: number,
+  est: EstimateDevice | undefined,
+) {
+  const currency = catalogue.currency;
+  const metric = costCounterIncrease(store, startMs, endMs);
+  const devices = new Map<
+    string,
+    { device: string; provider: string; amount: number; executions: number; costEvents: number }
+  >();
+  const row = (provider: string, device: string) => {
+    const id = deviceId(provider, device);
+    const known = devices.get(id);
+    if (known) return known;
+    const r = { device: id, provider, amount: 0, executions: 0, costEvents: 0 };
+    devices.set(id, r);
+    return r;
+  };
+  let eventsTotal = 0;
+  let eventCount = 0;
+  let skipped = 0;
+  for (const r of st.eventsByDevice.all(ns(startMs), ns(endMs)) as Row[]) {
+    const n = num(r.n);
+    skipped += num(r.bad);
+    if (str(r.currency) !== currency) {
+      skipped += n - num(r.bad);
+      continue;
+    }
+    const d = row(str(r.provider), str(r.device));
+    d.amount += num(r.amount);
+    d.costEvents += n;
+    eventsTotal += num(r.amount);
+    eventCount += n;
+  }
+  for (const r of st.executionsByDevice.all(ns(startMs), ns(endMs)) as Row[])
+    row(str(r.provider), str(r.device)).executions += num(r.n);
+  const firstDay = Math.floor((startMs + 1) / DAY_MS);
+  const lastDay = Math.floor(endMs / DAY_MS);
+  const days: number[] = [];
+  for (let d = firstDay; d <= lastDay; d++) days.push(d);
+
+  let estimate: EstimateView | undefined;
+  if (est) {
+    const runs = priceLocalRuns(st, catalogue, est, startMs, endMs, DAY_MS);
+    let total = 0;
+    let executions = 0;
+    for (const d of runs.byDevice.values()) {
+      total += d.amount;
+      executions += d.executions;
+    }
+    estimate = {
+      device: est.id,
+      catalogueVersion: catalogue.version,
+      note: `What-if: local runs priced as ${est.id} (task and shot fees of catalogue ${catalogue.version}, from each run's shots and outcome). Local runs are free; nothing here was billed.`,
+      total: round(total),
+      executions,
+      unpricedExecutions: runs.unpriced,
+      byDevice: [...runs.byDevice.entries()]
+        .map(([device, d]) => ({ device, executions: d.executions, amount: round(d.amount) }))
+        .sort((a, b) => b.amount - a.amount || a.device.localeCompare(b.device)),
+      byDay: days.map((d) => ({ day: dayOf(d * DAY_MS), amount: round(runs.byBucket.get(d) ?? 0) })),
+    };
+  }
+  return {
+    currency,
+    catalogueVersion: catalogue.version,
+    catalogueEffectiveFrom: catalogue.effectiveFrom,
+    range: { startMs, endMs },
+    // The metric is the record of spend the alert rules and Grafana read: totals come from it.
+    total: metric.total,
+    byProvider: metric.byProvider,
+    byDay: days.map((d) => ({ day: dayOf(d * DAY_MS), amount: round(metric.byDay.get(d) ?? 0) })),
+    // The metric has no device label (fixed by the specification); the cost events carry the device.
+    byDevice: [...devices.values()]
+      .map((d) => ({ ...d, amount: round(d.amount) }))
+      .sort((a, b) => b.amount - a.amount || b.executions - a.executions || a.device.localeCompare(b.device)),
+    events: {
+      total: round(eventsTotal),
+      count: eventCount,
+      skipped,
+      catalogueVersions: (st.eventVersions.all(ns(startMs), ns(endMs)) as unknown[])
+        .filter((v): v is string => typeof v === 'string')
+        .sort(),
+    },
+    budgets: budgets.map((b) =>
+      budgetView(st, b, currency, nowMs, est ? { device: est, catalogue } : undefined),
+    ),
+    ...(estimate ? { estimate } : {}),
+  };
+}
