@@ -3,7 +3,6 @@
 // backoff and Retry-After; any other refusal dropped and counted), and the payload preparation that makes
 // what leaves the workbench exactly what it stored: invalid spans left out, secrets redacted.
 import { backoffMs } from '../alerts/index.js';
-import { parseRetryAfter } from '../devices/provider-http.js';
 import {
   decodeContentEncoding,
   decodeOtlp,
@@ -180,13 +179,15 @@ export class Forwarder {
       return;
     }
     this.stats.failedAttempts[req.signal]++;
-    const waitSeconds = parseRetryAfter(retryAfter);
-    const delay = Math.min(
-      this.o.maxDelayMs,
-      waitSeconds !== undefined
-        ? waitSeconds * 1000
-        : backoffMs(req.attempts + 1, this.o.baseDelayMs, this.o.maxDelayMs, this.o.random),
-    );
+    // Retry-After in delta-seconds or as an HTTP date; without one, exponential backoff with jitter.
+    const seconds = Number(retryAfter ?? Number.NaN);
+    const dateMs = retryAfter ? Date.parse(retryAfter) : Number.NaN;
+    const waitMs = Number.isFinite(seconds)
+      ? seconds * 1000
+      : Number.isFinite(dateMs)
+        ? Math.max(0, dateMs - Date.now())
+        : backoffMs(req.attempts + 1, this.o.baseDelayMs, this.o.maxDelayMs, this.o.random);
+    const delay = Math.min(this.o.maxDelayMs, waitMs);
     this.queue.retryAt(req.id, this.o.now() + delay);
   }
 

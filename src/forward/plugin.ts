@@ -1,7 +1,8 @@
 // The workbench plugin that forwards what the OTLP listener accepts: every 2xx OTLP request is queued durably
 // before its answer is written (at-least-once: a crash between the two resends it once), then sent downstream.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
 import type { ForwardConfig } from '../config/index.js';
-import type { WorkbenchPlugin } from '../server/index.js';
 import { Forwarder, type ForwarderOptions, preparePayload } from './forwarder.js';
 import { type ForwardSignal, ForwardQueue } from './queue.js';
 
@@ -11,12 +12,27 @@ const SIGNAL_OF: Record<string, ForwardSignal> = {
   '/v1/logs': 'logs',
 };
 
+/** What the plugin needs of the workbench (structural, so this module does not import the server). */
+export interface ForwardHost {
+  store: { db: BetterSqlite3.Database };
+  otlpApp: FastifyInstance;
+  config: { maxDecodedBytes: number };
+  addTask(stop: () => void | Promise<void>): void;
+}
+
+/** A workbench plugin; `forwarder` is set once it is set up. */
+export interface ForwardPlugin {
+  name: 'forward';
+  setup(wb: ForwardHost): { metricsText: () => string };
+  forwarder?: Forwarder;
+}
+
 /** Forwarding as configured by `forward:` in qobs.yaml; `options` tune the sender (tests). */
 export function forwardPlugin(
   config: ForwardConfig,
   options: Partial<Omit<ForwarderOptions, 'urls' | 'headers' | 'timeoutMs'>> = {},
-): WorkbenchPlugin & { forwarder?: Forwarder } {
-  const plugin: WorkbenchPlugin & { forwarder?: Forwarder } = {
+): ForwardPlugin {
+  const plugin: ForwardPlugin = {
     name: 'forward',
     setup(wb) {
       const queue = new ForwardQueue(wb.store.db, config.maxQueueBytes);
