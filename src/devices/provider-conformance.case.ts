@@ -3,6 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Circuit, parseQasm, sym } from '../circuit/index.js';
+import { simulate } from '../sim/index.js';
 import { expectValidCalibration } from './conformance.js';
 import type { RetryOptions } from './provider-http.js';
 import {
@@ -15,6 +17,7 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from './provider.js';
+import { type PollOptions, SubmissionError } from './submission.js';
 import type { DeviceStatus } from './types.js';
 
 /** A fault the fake API answers with instead of the real answer. */
@@ -33,8 +36,8 @@ export type FakeRoute = (req: IncomingMessage, url: URL, body: string) => FakeAn
 /** A local HTTP server (127.0.0.1, port 0) playing a provider's API, with fault injection. */
 export interface FakeApi {
   readonly url: string;
-  /** Answers the next `times` API requests (those `affects` accepts) with `fault`. */
-  fail(fault: Fault, times?: number): void;
+  /** Answers the next `times` API requests (those `affects` and `match` accept) with `fault`. */
+  fail(fault: Fault, times?: number, match?: (method: string, url: URL) => boolean): void;
   /** API requests seen (those `affects` accepts). */
   readonly requests: number;
   close(): Promise<void>;
@@ -56,6 +59,7 @@ export async function startFakeApi(
     options.errorBody ?? ((status: number) => ({ json: { error: `HTTP ${status}` } }));
   let fault: Fault | undefined;
   let remaining = 0;
+  let faultMatch: ((method: string, url: URL) => boolean) | undefined;
   let requests = 0;
   const sockets = new Set<Socket>();
   const send = (res: ServerResponse, a: FakeAnswer) => {
@@ -71,7 +75,7 @@ export async function startFakeApi(
       const body = Buffer.concat(chunks).toString('utf8');
       if (affects(url)) {
         requests++;
-        if (fault !== undefined && remaining > 0) {
+        if (fault !== undefined && remaining > 0 && (!faultMatch || faultMatch(req.method ?? 'GET', url))) {
           const f = fault;
           remaining--;
           if (f === 'hang') {
@@ -104,9 +108,10 @@ export async function startFakeApi(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    fail(f: Fault, times = 1) {
+    fail(f: Fault, times = 1, match?: (method: string, url: URL) => boolean) {
       fault = f;
       remaining = times;
+      faultMatch = match;
     },
     get requests() {
       return requests;
@@ -143,14 +148,88 @@ export interface ConformanceExpectations {
   readonly exposesStartTime: boolean;
 }
 
+/** Jobs submitted with this many shots fail on every fake, with FAKE_FAILURE_REASON. */
+export const FAKE_FAILING_SHOTS = 13;
+export const FAKE_FAILURE_REASON = 'The device was taken for calibration while the job ran';
+
+/** A job a fake API accepted: the program it ran and the state it reports. */
+export interface FakeJob {
+  readonly id: string;
+  readonly circuit: Circuit;
+  readonly shots: number;
+  /** Counts in the project's order (clbit 0 rightmost), from an ideal simulation of the program sent. */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly createdAt: Date;
+  /** Status reads so far. */
+  reads: number;
+  cancelled: boolean;
+}
+
+/**
+ * The jobs of a fake API. Each status read moves a job along: two reads queued, one running, then completed
+ * (or failed, for FAKE_FAILING_SHOTS shots), so clients must poll. Programs are parsed with the project's
+ * parser after `rewrite` (a fake undoes its provider's spelling, e.g. physical `$n` qubits).
+ */
+export class FakeJobs {
+  readonly jobs = new Map<string, FakeJob>();
+  private n = 0;
+
+  submit(program: string, shots: number, rewrite: (qasm: string) => string = (q) => q): FakeJob {
+    const circuit = parseQasm(rewrite(program));
+    const counts = simulate(circuit, { shots, seed: 7 }).counts;
+    const job: FakeJob = {
+      id: `fakejob-${++this.n}-${Math.random().toString(36).slice(2, 8)}`,
+      circuit,
+      shots,
+      counts,
+      createdAt: new Date(),
+      reads: 0,
+      cancelled: false,
+    };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  get created(): number {
+    return this.n;
+  }
+
+  /** The job's state at this read (and advances it). */
+  read(
+    id: string,
+  ): { job: FakeJob; status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' } | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    const k = job.reads++;
+    if (job.cancelled) return { job, status: 'cancelled' };
+    if (k < 2) return { job, status: 'queued' };
+    if (k < 3) return { job, status: 'running' };
+    return { job, status: job.shots === FAKE_FAILING_SHOTS ? 'failed' : 'completed' };
+  }
+}
+
+/** Submission through an adapter, against its fake. */
+export interface SubmissionHarness {
+  /** The device (the provider's name) the fake runs jobs on, and its qubit count. */
+  readonly device: string;
+  readonly numQubits: number;
+  readonly jobs: FakeJobs;
+  /** Whether a request is the job creation (faults aimed at it). */
+  isSubmit(method: string, url: URL): boolean;
+  /** The creation request may be retried after a 5xx (Braket's client token makes it safe). */
+  readonly submitIdempotent: boolean;
+}
+
 /** What the suite needs of an adapter. */
 export interface ProviderHarness {
   readonly name: string;
   /** The credential the adapter is given; must never appear in an error. */
   readonly secret: string;
   start(): Promise<FakeApi>;
-  create(api: FakeApi, options: RetryOptions, credential?: string): Provider;
+  create(api: FakeApi, options: RetryOptions & PollOptions, credential?: string): Provider;
   readonly expected: ConformanceExpectations;
+  /** Present for adapters that submit. */
+  readonly submission?: SubmissionHarness;
 }
 
 /** Runs the shared suite against one adapter. */
@@ -159,10 +238,12 @@ export function runProviderConformance(h: ProviderHarness): void {
     let api: FakeApi;
     const sleeps: number[] = [];
     const errors: unknown[] = [];
-    const retry = (more: RetryOptions = {}): RetryOptions => ({
+    const retry = (more: RetryOptions = {}): RetryOptions & PollOptions => ({
       timeoutMs: 2000,
       maxAttempts: 3,
       backoffMs: 1,
+      pollMs: 10,
+      maxPollMs: 40,
       sleep: async (ms) => {
         sleeps.push(ms);
       },
@@ -320,6 +401,131 @@ export function runProviderConformance(h: ProviderHarness): void {
       // The next call is served normally: the adapter kept no broken state.
       expect((await p.listDevices()).length).toBe(h.expected.devices.length);
     });
+
+    const sub = h.submission;
+    if (sub) {
+      const submit = (c: Circuit, shots: number, more: RetryOptions = {}) => {
+        const p = provider(more);
+        if (!p.submit) throw new Error(`${h.name} has no submit`);
+        return p.submit(sub.device, c, { shots });
+      };
+      // X on qubit 0, measured into clbit 1: the only outcome is clbit 1 set, `010` in the project's order.
+      const marked = () => {
+        const c = new Circuit(3, 3, 'marked');
+        c.x(0).measure(0, 1).measure(1, 0).measure(2, 2);
+        return c;
+      };
+
+      it("submits, polls with exponential backoff, and returns counts in the project's bit order", async () => {
+        sleeps.length = 0;
+        const job = await submit(marked(), 100);
+        expect(job.id).toBeTruthy();
+        expect(['queued', 'running']).toContain(job.record().status);
+        const rec = await job.wait();
+        expect(rec.status).toBe('completed');
+        expect(rec.counts).toEqual({ '010': 100 });
+        expect(rec.shots).toBe(100);
+        expect(rec.createdAt).toBeInstanceOf(Date);
+        // Two reads queued, one running, one completed: four waits, doubling from 10 ms up to 40 ms.
+        expect(sleeps).toEqual([10, 20, 40, 40]);
+        expect(job.record().status).toBe('completed');
+      });
+
+      it('runs a Bell pair: counts over 00 and 11 summing to the shots', async () => {
+        const bell = new Circuit(2).h(0).cx(0, 1).measureAll();
+        const rec = await (await submit(bell, 200)).wait();
+        expect(rec.status).toBe('completed');
+        const counts = rec.counts ?? {};
+        expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(200);
+        for (const k of Object.keys(counts)) expect(['00', '11']).toContain(k);
+      });
+
+      it("a job that fails ends failed with the provider's reason; wait() does not reject", async () => {
+        const rec = await (await submit(marked(), FAKE_FAILING_SHOTS)).wait();
+        expect(rec.status).toBe('failed');
+        expect(rec.error?.message).toContain(FAKE_FAILURE_REASON);
+        expect(rec.counts).toBeUndefined();
+      });
+
+      it('429 on submit: waits the Retry-After and creates exactly one job', async () => {
+        sleeps.length = 0;
+        const before = sub.jobs.created;
+        api.fail({ status: 429, retryAfterSeconds: 2 }, 1, (m, u) => sub.isSubmit(m, u));
+        const job = await submit(marked(), 50);
+        expect(sleeps).toContain(2000);
+        expect(sub.jobs.created - before).toBe(1);
+        expect((await job.wait()).status).toBe('completed');
+      });
+
+      it('5xx on submit: retried only where the creation is idempotent, never creating two jobs', async () => {
+        const before = sub.jobs.created;
+        api.fail({ status: 503 }, 1, (m, u) => sub.isSubmit(m, u));
+        const attempt = submit(marked(), 50);
+        if (sub.submitIdempotent) {
+          await attempt;
+          expect(sub.jobs.created - before).toBe(1);
+        } else {
+          const err = await rejects(attempt);
+          expect(err).toBeInstanceOf(ProviderUnavailableError);
+          expect(sub.jobs.created - before).toBe(0);
+        }
+        api.fail('malformed', 0);
+      });
+
+      it('cancels a queued job: wait() resolves cancelled', async () => {
+        const job = await submit(marked(), 50);
+        await job.cancel();
+        const rec = await job.wait();
+        expect(rec.status).toBe('cancelled');
+        // Provider ids may wrap the fake's (Braket's task ARN ends with it).
+        expect([...sub.jobs.jobs.values()].find((j) => rec.id.endsWith(j.id))?.cancelled).toBe(true);
+      });
+
+      it('rejects a bad circuit or bad shots before any request, naming what is wrong', async () => {
+        const before = api.requests;
+        const created = sub.jobs.created;
+        const unmeasured = new Circuit(2).h(0).cx(0, 1);
+        const symbolic = new Circuit(1, 1).rx(sym('theta'), 0).measure(0, 0);
+        const cases: Array<[Circuit, number, string]> = [
+          [unmeasured, 10, 'circuit'],
+          [symbolic, 10, 'parameters'],
+          [marked(), 0, 'shots'],
+          [marked(), 1.5, 'shots'],
+          [marked(), -4, 'shots'],
+        ];
+        for (const [c, shots, field] of cases) {
+          const err = await submit(c, shots).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(SubmissionError);
+          expect((err as SubmissionError).field).toBe(field);
+          expect((err as Error).message).toMatch(new RegExp(field));
+          errors.push(err);
+        }
+        expect(api.requests).toBe(before);
+        expect(sub.jobs.created).toBe(created);
+      });
+
+      it('rejects a circuit wider than the device with a clear error and creates no job', async () => {
+        const created = sub.jobs.created;
+        const wide = new Circuit(sub.numQubits + 1).h(0).measureAll();
+        const err = await submit(wide, 10).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(SubmissionError);
+        expect((err as Error).message).toMatch(/qubits/);
+        expect(sub.jobs.created).toBe(created);
+      });
+
+      it('401 on submit: an unauthorized error without the credential', async () => {
+        const p = h.create(api, retry(), 'wrong-credential-0123456789');
+        const err = await rejects(p.submit!(sub.device, marked(), { shots: 10 }));
+        expect(err).toBeInstanceOf(ProviderAuthError);
+        expect(String((err as Error).stack)).not.toContain('wrong-credential-0123456789');
+      });
+    }
 
     it('never puts the credential in an error', () => {
       expect(errors.length).toBeGreaterThan(5);

@@ -57,7 +57,11 @@ function retryable(err: unknown): boolean {
  * Runs `attempt` up to `maxAttempts` times: after a 429 it waits the Retry-After (capped), after a 5xx,
  * connection failure or timeout it waits an exponential backoff with full jitter. Other errors pass at once.
  */
-export async function withRetries<T>(options: RetryOptions, attempt: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  options: RetryOptions,
+  attempt: () => Promise<T>,
+  retryIf: (err: unknown) => boolean = retryable,
+): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 3;
   const backoffMs = options.backoffMs ?? 500;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
@@ -66,7 +70,7 @@ export async function withRetries<T>(options: RetryOptions, attempt: () => Promi
     try {
       return await attempt();
     } catch (err) {
-      if (i >= maxAttempts || !retryable(err)) throw err;
+      if (i >= maxAttempts || !retryIf(err)) throw err;
       let delayMs: number;
       if (err instanceof ProviderRateLimitError && err.retryAfterSeconds !== undefined)
         delayMs = err.retryAfterSeconds * 1000;
@@ -103,9 +107,22 @@ export class JsonHttpClient {
     private readonly options: RetryOptions = {},
   ) {}
 
-  /** GET or POST `path` (relative to the base URL) and parse the JSON answer, with retries. */
-  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    return withRetries(this.options, () => this.once(method, path, body));
+  /**
+   * GET or POST `path` (relative to the base URL) and parse the JSON answer, with retries. A request that is
+   * not `idempotent` (creating a job) is retried only after a 429, which the provider refused before doing
+   * anything: after a timeout or 5xx the job may exist, and a second attempt could run (and bill) it twice.
+   */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    { idempotent = true }: { idempotent?: boolean } = {},
+  ): Promise<unknown> {
+    return withRetries(
+      this.options,
+      () => this.once(method, path, body),
+      idempotent ? retryable : (err) => err instanceof ProviderRateLimitError,
+    );
   }
 
   private async once(method: string, path: string, body?: unknown): Promise<unknown> {

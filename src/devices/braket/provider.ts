@@ -1,6 +1,13 @@
 // The Amazon Braket adapter: the official @aws-sdk/client-braket (SearchDevices, GetDevice with queue info
 // and standardized device properties, SearchQuantumTasks, GetQuantumTask); credentials by the AWS chain.
-import type { BraketClient, GetDeviceCommandOutput } from '@aws-sdk/client-braket';
+import { randomUUID } from 'node:crypto';
+import type {
+  BraketClient,
+  GetDeviceCommandOutput,
+  GetQuantumTaskCommandOutput,
+} from '@aws-sdk/client-braket';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Circuit } from '../../circuit/index.js';
 import { errorForStatus, type RetryOptions, scrub, withRetries } from '../provider-http.js';
 import {
   type ListJobsOptions,
@@ -13,10 +20,21 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../provider.js';
-import type { Calibration, DeviceStatus, JobRecord, JobStatus } from '../types.js';
+import {
+  checkSubmission,
+  countsFromProbabilities,
+  countsFromQubitShots,
+  decomposeFor,
+  emitQasm3,
+  keyedProbabilities,
+  type PollOptions,
+  polledJob,
+  SubmissionError,
+} from '../submission.js';
+import type { Calibration, DeviceStatus, JobHandle, JobRecord, JobStatus, SubmitOptions } from '../types.js';
 import { readBraketCapabilities } from './calibration.js';
 
-export interface BraketProviderOptions extends RetryOptions {
+export interface BraketProviderOptions extends RetryOptions, Omit<PollOptions, 'sleep'> {
   /** Default `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`. */
   readonly region?: string;
   /** Another endpoint (tests point it at a local server). */
@@ -25,6 +43,12 @@ export interface BraketProviderOptions extends RetryOptions {
   readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Results asked per page (default 50). */
   readonly pageSize?: number;
+  /** Bucket the results of submitted tasks are written to (default `QOBS_BRAKET_S3_BUCKET`); needed to submit. */
+  readonly outputS3Bucket?: string;
+  /** Key prefix of those results (default `qobs`). */
+  readonly outputS3KeyPrefix?: string;
+  /** Another S3 endpoint (tests point it at a local server); path-style addressing is used with it. */
+  readonly s3Endpoint?: string;
 }
 
 const AUTH_ERRORS = new Set([
@@ -33,7 +57,14 @@ const AUTH_ERRORS = new Set([
   'ExpiredTokenException',
   'InvalidClientTokenId',
   'MissingAuthenticationTokenException',
+  // S3's names for the same failures
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
 ]);
+
+/** Gates Braket's OpenQASM accepts without definitions, under the names the decomposition gives them. */
+const BRAKET_BASIS = ['cx', 'cz', 'swap', 'h', 'x', 'y', 'z', 's', 'sdg', 't', 'tdg', 'rx', 'ry', 'rz'];
+const BRAKET_NAMES: Readonly<Record<string, string>> = { cx: 'cnot', sdg: 'si', tdg: 'ti', id: 'i' };
 
 const TASK_STATUS: Readonly<Record<string, JobStatus>> = {
   CREATED: 'queued',
@@ -67,9 +98,19 @@ export class BraketProvider implements Provider {
   private readonly pageSize: number;
   private readonly secrets: string[];
   private readonly arns = new Map<string, string>();
+  private readonly output: { bucket?: string; prefix: string };
+  private readonly s3Endpoint: string | undefined;
+  private s3Client: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
+  private readonly poll: PollOptions;
 
   constructor(options: BraketProviderOptions = {}) {
     this.retry = options;
+    this.poll = { ...options };
+    this.output = {
+      bucket: options.outputS3Bucket ?? process.env.QOBS_BRAKET_S3_BUCKET,
+      prefix: options.outputS3KeyPrefix ?? 'qobs',
+    };
+    this.s3Endpoint = options.s3Endpoint;
     this.pageSize = options.pageSize ?? 50;
     this.clientConfig = {
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -95,16 +136,35 @@ export class BraketProvider implements Provider {
     return this.client;
   }
 
+  /** The S3 client that reads results, built on first use with the same region and credentials. */
+  private s3(): Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+    this.s3Client ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.clientConfig.region,
+        maxAttempts: 1,
+        ...(this.clientConfig.credentials ? { credentials: this.clientConfig.credentials } : {}),
+        ...(this.s3Endpoint ? { endpoint: this.s3Endpoint, forcePathStyle: true } : {}),
+      }),
+    }));
+    return this.s3Client;
+  }
+
   /** One SDK call with our timeout, retries and error mapping. */
   private async call<T>(
     what: string,
     send: (c: BraketClient, sdk: typeof import('@aws-sdk/client-braket'), signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const timeoutMs = this.retry.timeoutMs ?? 10_000;
     const { client, sdk } = await this.sdk();
+    return this.attempt(what, (signal) => send(client, sdk, signal));
+  }
+
+  /** Any AWS SDK call (Braket or S3) with our timeout, retries and error mapping. */
+  private attempt<T>(what: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.retry.timeoutMs ?? 10_000;
     return withRetries(this.retry, async () => {
       try {
-        return await send(client, sdk, AbortSignal.timeout(timeoutMs));
+        return await send(AbortSignal.timeout(timeoutMs));
       } catch (err) {
         throw this.mapError(err, what, timeoutMs);
       }
@@ -279,5 +339,160 @@ export class BraketProvider implements Provider {
       client.send(new sdk.GetQuantumTaskCommand({ quantumTaskArn: id }), { abortSignal }),
     );
     return this.toJob(t);
+  }
+
+  /**
+   * Counts of a completed task from its `results.json` in S3 (read with the official S3 client), in Braket's
+   * GateModelTaskResult shape (https://github.com/amazon-braket/amazon-braket-schemas-python,
+   * braket/task_result/gate_model_task_result_v1.py): `measurements` (one row per shot, one column per entry of
+   * `measuredQubits`), or else `measurementProbabilities` keyed by bitstrings in `measuredQubits` order.
+   */
+  async results(
+    task: GetQuantumTaskCommandOutput,
+    circuit: Circuit,
+    shots: number,
+  ): Promise<Record<string, number>> {
+    const bucket = task.outputS3Bucket;
+    const dir = task.outputS3Directory;
+    if (!bucket || !dir)
+      throw new ProviderResponseError('braket', `task ${task.quantumTaskArn}: no output location`);
+    const { client, sdk } = await this.s3();
+    const text = await this.attempt('S3 GetObject results.json', async (abortSignal) => {
+      const res = await client.send(
+        new sdk.GetObjectCommand({ Bucket: bucket, Key: `${dir}/results.json` }),
+        {
+          abortSignal,
+        },
+      );
+      return res.Body ? res.Body.transformToString('utf8') : '';
+    });
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new ProviderResponseError('braket', 'results.json is not JSON');
+    }
+    const r = doc as { measuredQubits?: unknown; measurements?: unknown; measurementProbabilities?: unknown };
+    const measured = r?.measuredQubits;
+    if (!Array.isArray(measured) || !measured.every((q) => Number.isInteger(q)))
+      throw new ProviderResponseError('braket', 'results.json: no measuredQubits');
+    if (Array.isArray(r.measurements))
+      return countsFromQubitShots('braket', circuit, measured, r.measurements);
+    const probs = r.measurementProbabilities;
+    if (probs && typeof probs === 'object') {
+      const column = new Map(measured.map((q: number, k: number) => [q, k]));
+      const entries: Array<readonly [(q: number) => number, number]> = [];
+      for (const [bits, p] of Object.entries(probs as Record<string, unknown>)) {
+        if (!/^[01]+$/.test(bits) || bits.length !== measured.length || typeof p !== 'number')
+          throw new ProviderResponseError(
+            'braket',
+            `results.json: bad probability entry ${JSON.stringify(bits)}`,
+          );
+        entries.push([(q: number) => (column.has(q) ? Number(bits[column.get(q)!]) : 0), p]);
+      }
+      return countsFromProbabilities(keyedProbabilities(entries, circuit), shots);
+    }
+    throw new ProviderResponseError(
+      'braket',
+      'results.json: neither measurements nor measurementProbabilities',
+    );
+  }
+
+  /** Qubits of a device, from its capabilities (`paradigm.qubitCount`); undefined when it does not say. */
+  private async qubitCount(device: string): Promise<number | undefined> {
+    const d = await this.device(device);
+    let caps: unknown = d.deviceCapabilities;
+    if (typeof caps === 'string' || caps instanceof String) {
+      try {
+        caps = JSON.parse(String(caps));
+      } catch {
+        return undefined;
+      }
+    }
+    const n = (caps as { paradigm?: { qubitCount?: unknown } })?.paradigm?.qubitCount;
+    return typeof n === 'number' ? n : undefined;
+  }
+
+  /**
+   * Runs a circuit as an OpenQASM 3 program (`braket.ir.openqasm.program`) with CreateQuantumTask
+   * (https://docs.aws.amazon.com/braket/latest/APIReference/API_CreateQuantumTask.html), shots and the
+   * configured S3 output location; a client token makes retries safe (Braket creates one task per token).
+   * The circuit is decomposed into gates Braket accepts by name and Braket compiles it for the device. The
+   * handle polls GetQuantumTask with backoff and reads `results.json` from S3 once completed.
+   */
+  async submit(device: string, circuit: Circuit, options: SubmitOptions): Promise<JobHandle> {
+    const bound = checkSubmission('braket', circuit, options);
+    const bucket = this.output.bucket;
+    if (!bucket)
+      throw new SubmissionError(
+        'braket',
+        'outputS3Bucket',
+        'no S3 bucket for results (set QOBS_BRAKET_S3_BUCKET)',
+      );
+    const program = decomposeFor('braket', bound, BRAKET_BASIS);
+    const source = emitQasm3('braket', program, {
+      qubit: (q) => `q[${q}]`,
+      gate: (g) => BRAKET_NAMES[g] ?? g,
+      declareQubits: true,
+      include: false,
+    });
+    const deviceArn = await this.arn(device);
+    const qubits = await this.qubitCount(device);
+    if (qubits !== undefined && bound.numQubits > qubits)
+      throw new SubmissionError(
+        'braket',
+        'circuit',
+        `it has ${bound.numQubits} qubits; ${device} has ${qubits}`,
+      );
+    const action = JSON.stringify({
+      braketSchemaHeader: { name: 'braket.ir.openqasm.program', version: '1' },
+      source,
+      inputs: {},
+    });
+    const clientToken = randomUUID();
+    const created = await this.call('CreateQuantumTask', (client, sdk, abortSignal) =>
+      client.send(
+        new sdk.CreateQuantumTaskCommand({
+          action,
+          deviceArn,
+          shots: options.shots,
+          outputS3Bucket: bucket,
+          outputS3KeyPrefix: this.output.prefix,
+          clientToken,
+        }),
+        { abortSignal },
+      ),
+    );
+    const id = created.quantumTaskArn;
+    if (!id) throw new ProviderResponseError('braket', 'CreateQuantumTask: no quantumTaskArn');
+    const name = braketDeviceName(deviceArn);
+    const initial: JobRecord = {
+      id,
+      provider: 'braket',
+      device: name,
+      status: 'queued',
+      shots: options.shots,
+      createdAt: new Date(),
+    };
+    return polledJob(
+      'braket',
+      initial,
+      async () => {
+        const t = await this.call('GetQuantumTask', (client, sdk, abortSignal) =>
+          client.send(new sdk.GetQuantumTaskCommand({ quantumTaskArn: id }), { abortSignal }),
+        );
+        const rec = this.toJob(t);
+        return rec.status === 'completed' ? { ...rec, counts: await this.results(t, bound, rec.shots) } : rec;
+      },
+      // https://docs.aws.amazon.com/braket/latest/APIReference/API_CancelQuantumTask.html
+      async () => {
+        await this.call('CancelQuantumTask', (client, sdk, abortSignal) =>
+          client.send(new sdk.CancelQuantumTaskCommand({ quantumTaskArn: id, clientToken: randomUUID() }), {
+            abortSignal,
+          }),
+        );
+      },
+      this.poll,
+    );
   }
 }

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QobsConfigError } from '../../errors.js';
-import { type FakeApi, runProviderConformance, startFakeApi } from '../provider-conformance.case.js';
+import {
+  FAKE_FAILURE_REASON,
+  type FakeApi,
+  type FakeJob,
+  FakeJobs,
+  runProviderConformance,
+  startFakeApi,
+} from '../provider-conformance.case.js';
 import { IbmProvider } from './provider.js';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'devices', 'ibm');
@@ -50,6 +57,53 @@ const METRICS = (i: number) => ({
   usage: { quantum_seconds: 3, seconds: 3 },
 });
 
+const jobs = new FakeJobs();
+const IBM_STATUS = {
+  queued: 'Queued',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+} as const;
+
+/** Runtime takes ISA circuits on physical qubits (`$n`); the project's parser reads virtual ones. */
+function physicalToVirtual(qasm: string): string {
+  const used = [...qasm.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+  const n = Math.max(0, ...used) + 1;
+  return qasm
+    .replace('include "stdgates.inc";', `include "stdgates.inc";\nqubit[${n}] q;`)
+    .replace(/\$(\d+)/g, 'q[$1]');
+}
+
+/** A fake job as GET /jobs/{id} shows it. */
+function ibmJob(job: FakeJob, status: keyof typeof IBM_STATUS) {
+  return {
+    id: job.id,
+    backend: 'ibmq_lima',
+    created: job.createdAt.toISOString(),
+    status: IBM_STATUS[status],
+    state: {
+      status: IBM_STATUS[status],
+      ...(status === 'failed' ? { reason: FAKE_FAILURE_REASON, reason_code: 1500 } : {}),
+    },
+    params: { pubs: [['OPENQASM 3.0;', null, job.shots]], version: 2 },
+  };
+}
+
+/** SamplerV2 results: per classical register, one hex string per shot (bit i is the register's bit i). */
+function ibmResults(job: FakeJob) {
+  const data: Record<string, { samples: string[]; num_bits: number }> = {};
+  for (const r of job.circuit.cregs) data[r.name] = { samples: [], num_bits: r.size };
+  for (const [key, n] of Object.entries(job.counts))
+    for (let shot = 0; shot < n; shot++)
+      for (const r of job.circuit.cregs) {
+        let v = 0;
+        for (let i = 0; i < r.size; i++) if (key[key.length - 1 - (r.offset + i)] === '1') v |= 1 << i;
+        data[r.name].samples.push(`0x${v.toString(16)}`);
+      }
+  return { results: [{ data, metadata: { circuit_metadata: {} } }], metadata: { version: 2 } };
+}
+
 async function startIbm(): Promise<FakeApi> {
   const tokens = new Set<string>();
   let n = 0;
@@ -77,6 +131,30 @@ async function startIbm(): Promise<FakeApi> {
         if (!SNAPSHOTS[name]) return undefined;
         if (m[2] === 'status') return { json: { ...STATUS[name], message: '', backend_version: '1.0.0' } };
         return { json: m[2] === 'properties' ? SNAPSHOTS[name].props : SNAPSHOTS[name].conf };
+      }
+      if (p === '/jobs' && req.method === 'POST') {
+        const b = JSON.parse(body) as { program_id: string; backend: string; params: { pubs: unknown[][] } };
+        const pub = b.params?.pubs?.[0];
+        if (b.program_id !== 'sampler' || b.backend !== 'ibmq_lima' || typeof pub?.[0] !== 'string')
+          return { status: 400, json: { errors: [{ code: 1234, message: 'bad job' }] } };
+        const job = jobs.submit(pub[0] as string, pub[2] as number, physicalToVirtual);
+        return { json: { id: job.id, backend: b.backend } };
+      }
+      const fake = /^\/jobs\/(fakejob-[^/]+)(\/metrics|\/results|\/cancel)?$/.exec(p);
+      if (fake) {
+        const job = jobs.jobs.get(fake[1]);
+        if (!job) return undefined;
+        if (fake[2] === '/cancel') {
+          job.cancelled = true;
+          return { status: 204, text: '' };
+        }
+        if (fake[2] === '/results') return { json: ibmResults(job) };
+        if (fake[2] === '/metrics')
+          return {
+            json: { timestamps: { created: job.createdAt.toISOString() }, usage: { quantum_seconds: 1 } },
+          };
+        const read = jobs.read(job.id)!;
+        return { json: ibmJob(read.job, read.status) };
       }
       if (p === '/jobs') {
         const limit = Number(url.searchParams.get('limit') ?? 10);
@@ -124,6 +202,13 @@ runProviderConformance({
     failedJob: { id: 'd1ibmjob1', reason: 'qubit 7 out of range' },
     completedJob: { id: 'd1ibmjob0', shots: 1000 },
     exposesStartTime: true,
+  },
+  submission: {
+    device: 'ibmq_lima',
+    numQubits: 5,
+    jobs,
+    isSubmit: (method, url) => method === 'POST' && url.pathname === '/api/v1/jobs',
+    submitIdempotent: false,
   },
 });
 

@@ -1,6 +1,8 @@
 // The IBM Quantum Platform adapter: REST API v1 (backends, status, properties, configuration, jobs, job
 // metrics) with an IBM Cloud API key exchanged for an IAM bearer token.
+import { type Circuit, TranspileError, transpile } from '../../circuit/index.js';
 import { QobsConfigError } from '../../errors.js';
+import { transpileTarget } from '../local/noise.js';
 import { errorForStatus, JsonHttpClient, type RetryOptions, scrub } from '../provider-http.js';
 import {
   type ListJobsOptions,
@@ -11,10 +13,18 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../provider.js';
-import type { Calibration, DeviceStatus, JobRecord, JobStatus } from '../types.js';
+import {
+  checkSubmission,
+  countsFromRegisterSamples,
+  emitQasm3,
+  type PollOptions,
+  polledJob,
+  SubmissionError,
+} from '../submission.js';
+import type { Calibration, DeviceStatus, JobHandle, JobRecord, JobStatus, SubmitOptions } from '../types.js';
 import { readIbmCalibration } from './calibration.js';
 
-export interface IbmProviderOptions extends RetryOptions {
+export interface IbmProviderOptions extends RetryOptions, Omit<PollOptions, 'sleep'> {
   /** IBM Cloud API key; default `QISKIT_IBM_TOKEN`, else `IBM_QUANTUM_TOKEN`. */
   readonly apiKey?: string;
   /** The service instance CRN sent as `Service-CRN`; default `QISKIT_IBM_INSTANCE`. */
@@ -63,8 +73,8 @@ function jobShots(params: unknown): number {
 }
 
 /**
- * Reads IBM Quantum Platform through its REST API. Needs an API key (from the environment by default);
- * submission goes through Qiskit Runtime primitives and is not offered here (`submit` is absent).
+ * Reads IBM Quantum Platform through its REST API and runs circuits through the Qiskit Runtime Sampler
+ * primitive (V2). Needs an API key (from the environment by default).
  */
 export class IbmProvider implements Provider {
   readonly name = 'ibm' as const;
@@ -76,8 +86,10 @@ export class IbmProvider implements Provider {
   private readonly timeoutMs: number;
   private token: { value: string; expiresAtMs: number } | undefined;
   private readonly devices = new Map<string, ProviderDevice>();
+  private readonly poll: PollOptions;
 
   constructor(options: IbmProviderOptions = {}) {
+    this.poll = { ...options };
     const key = options.apiKey ?? process.env.QISKIT_IBM_TOKEN ?? process.env.IBM_QUANTUM_TOKEN;
     if (!key)
       throw new QobsConfigError(
@@ -148,13 +160,23 @@ export class IbmProvider implements Provider {
   }
 
   /** A GET that, on a 401 with a cached token, renews the token once (it may have been revoked early). */
-  private async get(path: string): Promise<unknown> {
+  private get(path: string): Promise<unknown> {
+    return this.send('GET', path);
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options?: { idempotent?: boolean },
+  ): Promise<unknown> {
     try {
-      return await this.http.request('GET', path);
+      return await this.http.request(method, path, body, options);
     } catch (err) {
+      // A 401 is answered before anything is done, so even a job creation may be sent again.
       if (err instanceof ProviderAuthError && this.token) {
         this.token = undefined;
-        return this.http.request('GET', path);
+        return this.http.request(method, path, body, options);
       }
       throw err;
     }
@@ -282,5 +304,112 @@ export class IbmProvider implements Provider {
       this.get(`/jobs/${encodeURIComponent(id)}/metrics`).catch(() => undefined),
     ]);
     return this.toJob(job, metrics);
+  }
+
+  /**
+   * The device's target for transpilation: the calibration (properties and configuration) when published, else
+   * basis gates, qubit count and coupling map from the configuration alone (simulators).
+   */
+  private async target(device: string): Promise<Calibration> {
+    const cal = await this.calibration(device);
+    if (cal) return cal;
+    const conf = await this.get(`/backends/${encodeURIComponent(device)}/configuration`);
+    if (!isObj(conf) || typeof conf.n_qubits !== 'number' || !Array.isArray(conf.basis_gates))
+      throw new ProviderResponseError('ibm', `configuration of ${device}: no n_qubits or basis_gates`);
+    const pairs = Array.isArray(conf.coupling_map)
+      ? conf.coupling_map.filter(
+          (p): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every(Number.isInteger),
+        )
+      : undefined;
+    return {
+      provider: 'ibm',
+      device,
+      numQubits: conf.n_qubits,
+      basisGates: conf.basis_gates.filter((g): g is string => typeof g === 'string'),
+      ...(pairs && pairs.length > 0 ? { couplingMap: pairs } : {}),
+      calibratedAt: new Date(0).toISOString(),
+      qubits: [],
+      gates: [],
+      source: 'ibm-configuration',
+    };
+  }
+
+  /**
+   * Counts of a completed Sampler job from `GET /jobs/{id}/results`
+   * (https://quantum.cloud.ibm.com/docs/guides/sampler-rest-api): `results[0].data.<register>.samples`, one hex
+   * string per shot whose bit i is the register's bit i.
+   */
+  async results(id: string, circuit: Circuit): Promise<Record<string, number>> {
+    const body = await this.get(`/jobs/${encodeURIComponent(id)}/results`);
+    const pub = isObj(body) && Array.isArray(body.results) ? body.results[0] : undefined;
+    if (!isObj(pub) || !isObj(pub.data))
+      throw new ProviderResponseError('ibm', 'GET /jobs/{id}/results: no results[0].data');
+    const samples: Record<string, string[]> = {};
+    for (const [name, reg] of Object.entries(pub.data))
+      if (isObj(reg) && Array.isArray(reg.samples)) samples[name] = reg.samples as string[];
+    return countsFromRegisterSamples('ibm', circuit, samples);
+  }
+
+  /**
+   * Runs a circuit with the Sampler primitive: transpiled first to the backend's ISA (basis gates and coupling
+   * map of its configuration, qubits chosen by its calibration, SABRE routing, then basis translation), written
+   * as OpenQASM 3 on physical qubits (`$n`), sent with `POST /jobs` (program_id `sampler`, one PUB with its
+   * shots, `version: 2`; https://quantum.cloud.ibm.com/docs/guides/sampler-rest-api). The handle polls
+   * `GET /jobs/{id}` with backoff and reads the results once completed.
+   */
+  async submit(device: string, circuit: Circuit, options: SubmitOptions): Promise<JobHandle> {
+    const bound = checkSubmission('ibm', circuit, options);
+    const cal = await this.target(device);
+    if (bound.numQubits > cal.numQubits)
+      throw new SubmissionError(
+        'ibm',
+        'circuit',
+        `it has ${bound.numQubits} qubits; ${device} has ${cal.numQubits}`,
+      );
+    let isa: Circuit;
+    try {
+      isa = transpile(bound, transpileTarget(cal, options.seed)).circuit;
+    } catch (err) {
+      if (err instanceof TranspileError) throw new SubmissionError('ibm', 'circuit', err.message);
+      throw err;
+    }
+    const qasm = emitQasm3('ibm', isa, { qubit: (q) => `$${q}`, declareQubits: false, include: true });
+    const body = await this.send(
+      'POST',
+      '/jobs',
+      { program_id: 'sampler', backend: device, params: { pubs: [[qasm, null, options.shots]], version: 2 } },
+      { idempotent: false },
+    );
+    if (!isObj(body) || typeof body.id !== 'string')
+      throw new ProviderResponseError('ibm', 'POST /jobs: no job `id`');
+    const id = body.id;
+    const calibratedAt = cal.source === 'ibm-configuration' ? undefined : cal.calibratedAt;
+    const stamp = (r: JobRecord): JobRecord => ({
+      ...r,
+      device: r.device || device,
+      shots: r.shots || options.shots,
+      ...(calibratedAt ? { calibratedAt } : {}),
+    });
+    const initial = stamp({
+      id,
+      provider: 'ibm',
+      device,
+      status: 'queued',
+      shots: options.shots,
+      createdAt: new Date(),
+    });
+    return polledJob(
+      'ibm',
+      initial,
+      async () => {
+        const rec = stamp(await this.getJob(id));
+        return rec.status === 'completed' ? { ...rec, counts: await this.results(id, isa) } : rec;
+      },
+      // https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/tags/jobs (POST /jobs/{id}/cancel, 204)
+      async () => {
+        await this.send('POST', `/jobs/${encodeURIComponent(id)}/cancel`);
+      },
+      this.poll,
+    );
   }
 }

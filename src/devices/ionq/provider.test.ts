@@ -2,7 +2,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Circuit } from '../../circuit/index.js';
-import { type FakeApi, runProviderConformance, startFakeApi } from '../provider-conformance.case.js';
+import {
+  FAKE_FAILURE_REASON,
+  type FakeApi,
+  type FakeJob,
+  FakeJobs,
+  runProviderConformance,
+  startFakeApi,
+} from '../provider-conformance.case.js';
+import { clbitSources } from '../submission.js';
 import { IonqProvider, readIonqCharacterization } from './provider.js';
 
 const KEY = 'ionq-test-key-Zk82mQ04xv';
@@ -62,9 +70,46 @@ const JOBS = STATUSES.map((status, i) => {
   };
 });
 
+const jobs = new FakeJobs();
+const IONQ_STATUS = {
+  queued: 'ready',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'canceled',
+};
+
+/** A fake job as IonQ v0.3 shows it (times in Unix seconds). */
+function ionqJob(job: FakeJob, status: keyof typeof IONQ_STATUS) {
+  const t = job.createdAt.getTime() / 1000;
+  return {
+    id: job.id,
+    status: IONQ_STATUS[status],
+    target: 'simulator',
+    shots: job.shots,
+    request: t,
+    ...(status !== 'queued' ? { start: t + 0.5 } : {}),
+    ...(status === 'completed' || status === 'failed' || status === 'cancelled' ? { response: t + 1 } : {}),
+    ...(status === 'failed' ? { failure: { error: FAKE_FAILURE_REASON, code: 'DeviceUnavailable' } } : {}),
+  };
+}
+
+/** IonQ's results: probabilities keyed by the decimal outcome whose bit i is qubit i. */
+function ionqResults(job: FakeJob): Record<string, number> {
+  const sources = clbitSources(job.circuit);
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(job.counts)) {
+    let outcome = 0;
+    for (let c = 0; c < key.length; c++)
+      if (key[key.length - 1 - c] === '1') outcome |= 1 << (sources.get(c) ?? 0);
+    out[String(outcome)] = (out[String(outcome)] ?? 0) + n / job.shots;
+  }
+  return out;
+}
+
 async function startIonq(): Promise<FakeApi> {
   return startFakeApi(
-    (req, url) => {
+    (req, url, body) => {
       if (req.headers.authorization !== `apiKey ${KEY}`)
         return {
           status: 401,
@@ -81,10 +126,32 @@ async function startIonq(): Promise<FakeApi> {
         const after = JOBS[from + limit];
         return { json: { jobs: page, ...(after ? { next: after.id } : {}) } };
       }
+      if (p === '/jobs' && req.method === 'POST') {
+        const b = JSON.parse(body) as {
+          target: string;
+          shots: number;
+          input: { format: string; data: string };
+        };
+        if (b.input?.format !== 'openqasm' || b.target !== 'simulator')
+          return { status: 400, json: { error: 'bad job' } };
+        const job = jobs.submit(b.input.data, b.shots);
+        return { json: { id: job.id, status: 'ready', request: job.createdAt.getTime() / 1000 } };
+      }
+      const c = /^\/jobs\/([^/]+)\/(results|status\/cancel)$/.exec(p);
+      if (c) {
+        const job = jobs.jobs.get(c[1]);
+        if (!job) return undefined;
+        if (c[2] === 'results') return { json: ionqResults(job) };
+        if (req.method !== 'PUT') return undefined;
+        job.cancelled = true;
+        return { json: { id: job.id, status: 'canceled' } };
+      }
       const m = /^\/jobs\/([^/]+)$/.exec(p);
       if (m) {
         const j = JOBS.find((x) => x.id === m[1]);
-        return j ? { json: j } : undefined;
+        if (j) return { json: j };
+        const read = jobs.read(m[1]);
+        return read ? { json: ionqJob(read.job, read.status) } : undefined;
       }
       return undefined;
     },
@@ -116,6 +183,14 @@ runProviderConformance({
     failedJob: { id: JOBS[1].id, reason: 'maximum gate count' },
     completedJob: { id: JOBS[0].id, shots: 500 },
     exposesStartTime: true,
+  },
+  submission: {
+    device: 'simulator',
+    numQubits: 29,
+    jobs,
+    isSubmit: (method, url) => method === 'POST' && url.pathname === '/v0.3/jobs',
+    // IonQ's POST /jobs has no idempotency key: after a 5xx the job may exist, so it is not sent again.
+    submitIdempotent: false,
   },
 });
 
@@ -178,10 +253,12 @@ describe('readIonqCharacterization', () => {
 });
 
 describe('IonqProvider.submit', () => {
-  it('posts the circuit as OpenQASM 2 with the shots and waits for the result', async () => {
+  it("posts the circuit as OpenQASM 2 with the shots, waits, and maps outcome integers to the project's bit order", async () => {
     let posted: Record<string, unknown> | undefined;
     let polls = 0;
     const api = await startFakeApi((req, url, body) => {
+      if (url.pathname === '/v0.3/backends') return { json: BACKENDS };
+      if (url.pathname === '/v0.3/jobs/job-1/results') return { json: { '1': 0.25, '2': 0.75 } };
       if (req.method === 'POST' && url.pathname === '/v0.3/jobs') {
         posted = JSON.parse(body);
         return { json: { id: 'job-1', status: 'ready' } };
@@ -204,10 +281,13 @@ describe('IonqProvider.submit', () => {
     });
     try {
       const p = new IonqProvider({ apiKey: KEY, baseUrl: `${api.url}/v0.3`, pollMs: 5 });
-      const c = new Circuit(2, 2).h(0).cx(0, 1).measure(0, 0).measure(1, 1);
+      const c = new Circuit(2, 2).h(0).cx(0, 1).measure(0, 1).measure(1, 0);
       const job = await p.submit('simulator', c, { shots: 100 });
       const rec = await job.wait();
       expect(rec.status).toBe('completed');
+      // IonQ's outcome 1 is qubit 0 set (little-endian), measured into clbit 1: `10` in the project's order;
+      // outcome 2 is qubit 1 set, into clbit 0: `01`.
+      expect(rec.counts).toEqual({ '10': 25, '01': 75 });
       expect(posted?.target).toBe('simulator');
       expect(posted?.shots).toBe(100);
       expect((posted?.input as { data: string } | undefined)?.data).toMatch(/cx q\[0\], ?q\[1\];/);

@@ -8,17 +8,23 @@ import {
   type ProviderDevice,
   ProviderResponseError,
 } from '../provider.js';
+import {
+  checkSubmission,
+  countsFromProbabilities,
+  keyedProbabilities,
+  type PollOptions,
+  polledJob,
+  SubmissionError,
+} from '../submission.js';
 import type { Calibration, DeviceStatus, JobHandle, JobRecord, JobStatus, SubmitOptions } from '../types.js';
 
-export interface IonqProviderOptions extends RetryOptions {
+export interface IonqProviderOptions extends RetryOptions, Omit<PollOptions, 'sleep'> {
   /** Default `IONQ_API_KEY`. */
   readonly apiKey?: string;
   /** Default `https://api.ionq.co/v0.3`. */
   readonly baseUrl?: string;
   /** Jobs asked per page (default 25). */
   readonly pageSize?: number;
-  /** How often a submitted job's `wait()` polls (default 2 s). */
-  readonly pollMs?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -135,14 +141,14 @@ export class IonqProvider implements Provider {
   readonly name = 'ionq' as const;
   private readonly http: JsonHttpClient;
   private readonly pageSize: number;
-  private readonly pollMs: number;
+  private readonly poll: PollOptions;
   private backends: Obj[] | undefined;
 
   constructor(options: IonqProviderOptions = {}) {
     const key = options.apiKey ?? process.env.IONQ_API_KEY;
     if (!key) throw new QobsConfigError('IONQ_API_KEY', 'no IonQ API key (set IONQ_API_KEY)');
     this.pageSize = options.pageSize ?? 25;
-    this.pollMs = options.pollMs ?? 2000;
+    this.poll = { ...options, sleep: options.sleep };
     this.http = new JsonHttpClient(
       'ionq',
       options.baseUrl ?? 'https://api.ionq.co/v0.3',
@@ -265,39 +271,78 @@ export class IonqProvider implements Provider {
     return this.toJob(await this.http.request('GET', `/jobs/${encodeURIComponent(id)}`));
   }
 
+  /**
+   * Counts of a completed job from `GET /jobs/{id}/results`
+   * (https://docs.ionq.com/api-reference/v0.3/jobs/get-a-specific-jobs-output): probabilities keyed by the
+   * outcome as a decimal integer whose bit i is qubit i (little-endian, as Cirq's IonQ client reads it), mapped
+   * to the clbits the circuit measured into and rounded to whole shots.
+   */
+  async results(id: string, circuit: Circuit, shots: number): Promise<Record<string, number>> {
+    const body = await this.http.request('GET', `/jobs/${encodeURIComponent(id)}/results`);
+    if (!isObj(body)) throw new ProviderResponseError('ionq', 'GET /jobs/{id}/results: not an object');
+    // A multi-circuit job nests one histogram per child job; a single circuit's is flat.
+    const values = Object.values(body);
+    const flat = values.length === 1 && isObj(values[0]) ? values[0] : body;
+    const entries: Array<readonly [(q: number) => number, number]> = [];
+    for (const [k, p] of Object.entries(flat)) {
+      if (!/^\d+$/.test(k) || typeof p !== 'number' || !(p >= 0))
+        throw new ProviderResponseError(
+          'ionq',
+          `results: entry ${JSON.stringify(k)} is not outcome: probability`,
+        );
+      const outcome = BigInt(k);
+      entries.push([(q: number) => Number((outcome >> BigInt(q)) & 1n), p]);
+    }
+    return countsFromProbabilities(keyedProbabilities(entries, circuit), shots);
+  }
+
+  /**
+   * Submits an OpenQASM 2 program with `POST /jobs` (https://docs.ionq.com/api-reference/v0.3/jobs/create-a-job);
+   * the handle polls `GET /jobs/{id}` with backoff and reads the results once completed. Shots, parameters and
+   * measurements are checked before any request, the qubit count against the backend list.
+   */
   async submit(device: string, circuit: Circuit, options: SubmitOptions): Promise<JobHandle> {
-    const bound = options.parameters ? circuit.bind(options.parameters) : circuit;
-    const body = await this.http.request('POST', '/jobs', {
-      target: device,
-      shots: options.shots,
-      input: { format: 'openqasm', data: toQasm2(bound) },
-    });
+    const bound = checkSubmission('ionq', circuit, options);
+    const backend = await this.backend(device);
+    const qubits = fin(backend.qubits);
+    if (qubits !== undefined && bound.numQubits > qubits)
+      throw new SubmissionError(
+        'ionq',
+        'circuit',
+        `it has ${bound.numQubits} qubits; ${device} has ${qubits}`,
+      );
+    const body = await this.http.request(
+      'POST',
+      '/jobs',
+      { target: device, shots: options.shots, input: { format: 'openqasm', data: toQasm2(bound) } },
+      { idempotent: false },
+    );
     if (!isObj(body) || typeof body.id !== 'string')
       throw new ProviderResponseError('ionq', 'POST /jobs: no job `id`');
     const id = body.id;
-    let last: JobRecord = {
+    const initial: JobRecord = {
       id,
       provider: 'ionq',
       device,
-      status: 'queued',
+      status: JOB_STATUS[String(body.status)] ?? 'queued',
       shots: options.shots,
       createdAt: new Date(),
     };
-    const done = (r: JobRecord) =>
-      r.status === 'completed' || r.status === 'failed' || r.status === 'cancelled';
-    return {
-      id,
-      record: () => last,
-      wait: async () => {
-        while (!done(last)) {
-          await new Promise((r) => setTimeout(r, this.pollMs));
-          last = await this.getJob(id);
-        }
-        return last;
-      },
-      cancel: async () => {
+    const fetch = async (): Promise<JobRecord> => {
+      const rec = await this.getJob(id);
+      const withDevice = { ...rec, device: rec.device || device, shots: rec.shots || options.shots };
+      if (rec.status !== 'completed') return withDevice;
+      return { ...withDevice, counts: await this.results(id, bound, withDevice.shots) };
+    };
+    return polledJob(
+      'ionq',
+      initial,
+      fetch,
+      // https://docs.ionq.com/api-reference/v0.3/jobs/cancel-a-job
+      async () => {
         await this.http.request('PUT', `/jobs/${encodeURIComponent(id)}/status/cancel`);
       },
-    };
+      this.poll,
+    );
   }
 }
