@@ -107,6 +107,8 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
       });
       return { traces };
     } catch (err) {
+      // Bad parameters are 400; a storage failure goes to the error handler (503 or 500 with its reason).
+      if (!(err instanceof StoreError)) throw err;
       return reply.code(400).send({ error: (err as Error).message });
     }
   });
@@ -135,6 +137,7 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
     try {
       return { logs: store.searchLogs(logQuery(req)) };
     } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
       return reply.code(400).send({ error: (err as Error).message });
     }
   });
