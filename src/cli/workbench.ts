@@ -2,8 +2,15 @@
 // the alerting plugin and, with `demo`, the demo workloads in the same process; stops on SIGINT or SIGTERM.
 import { alertsPlugin } from '../alerts/index.js';
 import { type ConfigOverrides, loadConfig } from '../config/index.js';
+import { type BudgetSpec, configuredCatalogue, defaultCataloguePath, loadCatalogue } from '../cost/index.js';
 import { StoreCalibrationHistory } from '../health/index.js';
-import { devicesApiPlugin, startWorkbench, type Workbench, type WorkbenchPlugin } from '../server/index.js';
+import {
+  costsApiPlugin,
+  devicesApiPlugin,
+  startWorkbench,
+  type Workbench,
+  type WorkbenchPlugin,
+} from '../server/index.js';
 import type { Observer } from '../telemetry/index.js';
 import { registerUi } from '../ui/index.js';
 import { demoPrinter, demoRulesPath, type RunningDemo, startDemo } from './commands/demo.js';
@@ -19,6 +26,23 @@ export interface LaunchOptions {
   readonly json?: boolean;
 }
 
+/**
+ * The device the demo's free local runs are priced as on the Costs page: a separate what-if estimate, never added
+ * to the real spend (which is zero: the demo runs only on this machine).
+ */
+export const DEMO_ESTIMATE_DEVICE = 'braket.iqm/garnet';
+
+/**
+ * The demo's budget (when qobs.yaml sets none), scoped to the what-if device so its burn-down shows what running
+ * the demo's circuits on that QPU would cost per day. The demo's own spend against it stays zero.
+ */
+export const DEMO_BUDGET: BudgetSpec = {
+  name: 'demo-what-if-garnet',
+  amountUsd: 100_000,
+  periodDays: 1,
+  device: DEMO_ESTIMATE_DEVICE,
+};
+
 /** Starts everything and returns the workbench and the demo (if any); `stop()` closes both. */
 export async function launchWorkbench(
   opts: LaunchOptions,
@@ -27,7 +51,19 @@ export async function launchWorkbench(
     ...opts.overrides,
     dataDir: opts.overrides?.dataDir ?? (opts.demo ? '.qobs/demo' : undefined),
   });
-  const plugins: WorkbenchPlugin[] = [{ name: 'ui', setup: (wb) => registerUi(wb.app) }, devicesApiPlugin()];
+  const catalogueFile =
+    config.costCatalogueFile ?? process.env.QOBS_PRICE_CATALOGUE ?? defaultCataloguePath();
+  const costs = costsApiPlugin({
+    catalogue: config.costCatalogueFile ? loadCatalogue(config.costCatalogueFile) : configuredCatalogue(),
+    catalogueFile,
+    budgets: opts.demo && config.budgets.length === 0 ? [DEMO_BUDGET] : config.budgets,
+    estimateAs: opts.demo ? DEMO_ESTIMATE_DEVICE : undefined,
+  });
+  const plugins: WorkbenchPlugin[] = [
+    { name: 'ui', setup: (wb) => registerUi(wb.app) },
+    devicesApiPlugin(),
+    costs,
+  ];
   if (opts.alerts !== false)
     plugins.push(opts.demo ? alertsPlugin({ ruleFiles: [demoRulesPath()], tickMs: 1000 }) : alertsPlugin());
   let demo: RunningDemo | undefined;

@@ -202,6 +202,7 @@ export async function runDemo(options: DemoOptions, devices: DemoDevices = demoD
       observer,
       device: devices.manila,
       shots: 256,
+      signal,
       onEpoch: (e) =>
         emit(
           'epoch',

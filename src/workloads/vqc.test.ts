@@ -21,4 +21,16 @@ describe('variational classifier on Iris', () => {
     expect(r.epochs[r.epochs.length - 1].loss).toBeLessThan(r.epochs[0].loss);
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.9);
   }, 120_000);
+
+  it('stops after the epoch under way when its signal aborts', async () => {
+    const controller = new AbortController();
+    const r = await trainVqc({
+      seed: 7,
+      epochs: 5,
+      layers: 1,
+      onEpoch: () => controller.abort(),
+      signal: controller.signal,
+    });
+    expect(r.epochs.map((e) => e.epoch)).toEqual([0]);
+  }, 60_000);
 });

@@ -21,6 +21,8 @@ export interface VqcOptions {
   readonly observer?: Observer;
   /** Called after every epoch (progress bars). */
   readonly onEpoch?: (epoch: EpochReport) => void;
+  /** Stops training after the epoch under way (at least one epoch runs); the result covers the epochs run. */
+  readonly signal?: AbortSignal;
 }
 
 export interface EpochReport {
@@ -142,6 +144,7 @@ export async function trainVqc(options: VqcOptions = {}): Promise<VqcResult> {
 
   const loop = async (wrap: (epoch: number, fn: () => Promise<EpochReport>) => Promise<EpochReport>) => {
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (epoch > 0 && options.signal?.aborted) break;
       const report = await wrap(epoch, () => runEpoch(epoch));
       reports.push(report);
       options.onEpoch?.(report);
@@ -172,7 +175,7 @@ export async function trainVqc(options: VqcOptions = {}): Promise<VqcResult> {
         final_loss: last.loss,
         train_accuracy: last.trainAccuracy,
         test_accuracy: last.testAccuracy,
-        epochs,
+        epochs: reports.length,
         parameters: nParams + 1,
         circuit_evaluations: evaluations,
       },
