@@ -7,12 +7,16 @@ import Database from 'better-sqlite3';
 import { QobsError } from '../errors.js';
 import { chunkLength, decodeChunk, encodeChunk } from './chunk.js';
 import { migrate } from './migrate.js';
-import type { Attributes, IngestBatch, IngestResult, LogIn, SpanIn } from './records.js';
+import type { Attributes, IngestBatch, IngestResult, LogIn } from './records.js';
 import { CORE_MIGRATIONS } from './schema.js';
+import { SpanGroups } from './spans.js';
+import type { SpanOut, TraceQuery, TraceSummary } from './spans.js';
 import type { LabelMatcher, Labels, MetricMetadata, SeriesSamples, SeriesSource } from './series.js';
 import { anchoredRegExp, matches } from './series.js';
 
 export class StoreError extends QobsError {}
+
+export type { SpanOut, TraceQuery, TraceSummary };
 
 /** Options of `Store.open`. */
 export interface StoreOptions {
@@ -48,27 +52,6 @@ interface SeriesState {
   pendingPrevT: number | undefined;
 }
 
-/** A stored span as the traces API returns it. */
-export interface SpanOut {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  service: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  durationMs: number;
-  status: { code: number; message: string };
-  traceState: string;
-  flags: number;
-  attributes: Attributes;
-  events: Array<{ timeUnixNano: string; name: string; attributes: Attributes }>;
-  links: Array<{ traceId: string; spanId: string; traceState: string; attributes: Attributes }>;
-  resource: Attributes;
-  scope: { name: string; version: string };
-}
-
 /** A stored log record as the logs API returns it. */
 export interface LogOut {
   id: number;
@@ -87,26 +70,6 @@ export interface LogOut {
   traceId: string;
   spanId: string;
   flags: number;
-}
-
-export interface TraceSummary {
-  traceId: string;
-  rootName: string;
-  service: string;
-  startTimeUnixNano: string;
-  durationMs: number;
-  spanCount: number;
-  errorCount: number;
-}
-
-export interface TraceQuery {
-  service?: string;
-  /** `key=value` attribute filters, all required. */
-  attributes?: Array<[string, string]>;
-  minDurationMs?: number;
-  startMs?: number;
-  endMs?: number;
-  limit?: number;
 }
 
 export interface LogQuery {
@@ -140,14 +103,10 @@ export interface StoreStats {
 }
 
 const MS_NS = 1_000_000n;
-const SPAN_ROWS = 32;
 /** Samples above which one `ingest` call is split into several transactions. */
 const MAX_BATCH_SAMPLES = 500_000;
 /** The largest chunk that fits one 4 KiB page's row payload (4061 bytes) with its other columns. */
 const MAX_CHUNK_BYTES = 4000;
-const SPAN_INSERT =
-  'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, end_ns, duration_ns, status_code, status_message, trace_state, flags, attributes, events, links, resource, scope) VALUES';
-const SPAN_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const SEP = '\u0000';
 const SEP2 = '\u0001';
 
@@ -217,6 +176,7 @@ export class Store implements SeriesSource {
   private closed = false;
 
   private readonly st: ReturnType<Store['prepareStatements']>;
+  private readonly spanGroups: SpanGroups;
 
   private constructor(opts: StoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
@@ -234,6 +194,7 @@ export class Store implements SeriesSource {
     this.db.pragma('cache_size = -65536');
     migrate(this.db, 'core', CORE_MIGRATIONS);
     this.st = this.prepareStatements();
+    this.spanGroups = new SpanGroups(this.db);
     this.load();
   }
 
@@ -262,13 +223,10 @@ export class Store implements SeriesSource {
       upsertMeta: db.prepare(
         'INSERT INTO metric_metadata (name, type, help, unit) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET type = excluded.type, help = excluded.help, unit = excluded.unit',
       ),
-      insertSpan: db.prepare(`${SPAN_INSERT} ${SPAN_VALUES}`),
-      insertSpans: db.prepare(`${SPAN_INSERT} ${Array(SPAN_ROWS).fill(SPAN_VALUES).join(', ')}`),
       insertLog: db.prepare(
         'INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, level, body, attributes, resource, scope, service, event_type, event_name, trace_id, span_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertLogFts: db.prepare('INSERT INTO logs_fts (rowid, body, attributes) VALUES (?, ?, ?)'),
-      traceSpans: db.prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns').safeIntegers(true),
       upsertPushGroup: db.prepare(
         'INSERT INTO push_groups (group_key, series_keys) VALUES (?, ?) ON CONFLICT(group_key) DO UPDATE SET series_keys = excluded.series_keys',
       ),
@@ -523,21 +481,10 @@ export class Store implements SeriesSource {
           if (batch.pushGroup.series.length === 0) this.st.deletePushGroup.run(batch.pushGroup.key);
           else this.st.upsertPushGroup.run(batch.pushGroup.key, JSON.stringify(batch.pushGroup.series));
         }
-        const spans = batch.spans ?? [];
-        let i = 0;
-        // Rows go SPAN_ROWS to a statement, parameters bound from one array (no spread of 576 arguments).
-        for (; i + SPAN_ROWS <= spans.length; i += SPAN_ROWS) {
-          const args: unknown[] = [];
-          for (let k = i; k < i + SPAN_ROWS; k++) this.spanArgs(spans[k], args);
-          const n = this.st.insertSpans.run(args).changes;
-          result.spansAccepted += n;
-          result.spansDuplicate += SPAN_ROWS - n;
-        }
-        for (; i < spans.length; i++) {
-          const args: unknown[] = [];
-          this.spanArgs(spans[i], args);
-          if (this.st.insertSpan.run(args).changes > 0) result.spansAccepted++;
-          else result.spansDuplicate++;
+        if (batch.spans && batch.spans.length > 0) {
+          const r = this.spanGroups.insert(batch.spans);
+          result.spansAccepted += r.accepted;
+          result.spansDuplicate += r.duplicate;
         }
         for (const l of batch.logs ?? []) {
           const id = this.insertLog(l);
@@ -579,38 +526,6 @@ export class Store implements SeriesSource {
       this.jsonCache.set(o, j);
     }
     return j;
-  }
-
-  private spanArgs(s: SpanIn, args: unknown[]): void {
-    const service = s.resource['service.name'];
-    args.push(
-      s.traceId,
-      s.spanId,
-      s.parentSpanId,
-      s.name,
-      s.kind,
-      typeof service === 'string' ? service : '',
-      s.startTimeUnixNano,
-      s.endTimeUnixNano,
-      s.endTimeUnixNano >= s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n,
-      s.statusCode,
-      s.statusMessage,
-      s.traceState,
-      s.flags,
-      json(s.attributes),
-      s.events.length === 0
-        ? '[]'
-        : json(
-            s.events.map((e) => ({
-              timeUnixNano: String(e.timeUnixNano),
-              name: e.name,
-              attributes: e.attributes,
-            })),
-          ),
-      s.links.length === 0 ? '[]' : json(s.links),
-      this.cachedJson(s.resource),
-      this.cachedJson(s.scope),
-    );
   }
 
   private insertLog(l: LogIn): number {
@@ -777,86 +692,12 @@ export class Store implements SeriesSource {
 
   /** Traces with a span matching every filter, newest first. */
   searchTraces(q: TraceQuery): TraceSummary[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.service) {
-      where.push('service = ?');
-      args.push(q.service);
-    }
-    if (q.startMs !== undefined) {
-      where.push('start_ns >= ?');
-      args.push(BigInt(Math.floor(q.startMs)) * MS_NS);
-    }
-    if (q.endMs !== undefined) {
-      where.push('start_ns <= ?');
-      args.push(BigInt(Math.floor(q.endMs)) * MS_NS);
-    }
-    if (q.minDurationMs !== undefined) {
-      where.push('duration_ns >= ?');
-      args.push(BigInt(Math.round(q.minDurationMs * 1e6)));
-    }
-    for (const [k, v] of q.attributes ?? []) {
-      // Compare as text so `quantum.shots=1024` matches the integer 1024 too.
-      where.push(`CAST(json_extract(attributes, ?) AS TEXT) = ?`);
-      args.push(`$."${k.replace(/"/g, '""')}"`, v);
-    }
-    const limit = Math.min(Math.max(q.limit ?? 20, 1), 1000);
-    const ids = this.db
-      .prepare(
-        `SELECT trace_id FROM spans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY trace_id ORDER BY MAX(start_ns) DESC LIMIT ${limit}`,
-      )
-      .pluck()
-      .all(...args) as string[];
-    const summarize = this.db
-      .prepare(
-        `SELECT MIN(start_ns) AS start_ns, MAX(end_ns) AS end_ns, COUNT(*) AS n, SUM(status_code = 2) AS errors,
-           (SELECT name FROM spans r WHERE r.trace_id = s.trace_id ORDER BY (r.parent_span_id = '') DESC, r.start_ns LIMIT 1) AS root,
-           (SELECT service FROM spans r WHERE r.trace_id = s.trace_id ORDER BY (r.parent_span_id = '') DESC, r.start_ns LIMIT 1) AS service
-         FROM spans s WHERE trace_id = ?`,
-      )
-      .safeIntegers(true);
-    return ids.map((id) => {
-      const r = summarize.get(id) as {
-        start_ns: bigint;
-        end_ns: bigint;
-        n: bigint;
-        errors: bigint;
-        root: string;
-        service: string;
-      };
-      return {
-        traceId: id,
-        rootName: r.root,
-        service: r.service,
-        startTimeUnixNano: String(r.start_ns),
-        durationMs: Number(r.end_ns - r.start_ns) / 1e6,
-        spanCount: Number(r.n),
-        errorCount: Number(r.errors),
-      };
-    });
+    return this.spanGroups.search(q);
   }
 
   /** Every stored span of one trace, by start time; empty when unknown. */
   getTrace(traceId: string): SpanOut[] {
-    return (this.st.traceSpans.all(traceId.toLowerCase()) as Array<Record<string, unknown>>).map((r) => ({
-      traceId: r.trace_id as string,
-      spanId: r.span_id as string,
-      parentSpanId: r.parent_span_id as string,
-      name: r.name as string,
-      kind: Number(r.kind),
-      service: r.service as string,
-      startTimeUnixNano: String(r.start_ns),
-      endTimeUnixNano: String(r.end_ns),
-      durationMs: Number(r.duration_ns as bigint) / 1e6,
-      status: { code: Number(r.status_code), message: r.status_message as string },
-      traceState: r.trace_state as string,
-      flags: Number(r.flags),
-      attributes: JSON.parse(r.attributes as string),
-      events: JSON.parse(r.events as string),
-      links: JSON.parse(r.links as string),
-      resource: JSON.parse(r.resource as string),
-      scope: JSON.parse(r.scope as string),
-    }));
+    return this.spanGroups.trace(traceId);
   }
 
   /** Log records matching every filter, newest first (oldest first with `afterId`, for tailing). */
@@ -1041,7 +882,7 @@ export class Store implements SeriesSource {
     const cutNs = BigInt(Math.floor(cutoffMs)) * MS_NS;
     return this.db.transaction(() => {
       const chunks = this.db.prepare('DELETE FROM chunks WHERE max_t < ?').run(cutoffMs).changes;
-      const spans = this.db.prepare('DELETE FROM spans WHERE end_ns < ?').run(cutNs).changes;
+      const spans = this.spanGroups.deleteBefore(cutNs);
       const ids = this.db.prepare('SELECT id FROM logs WHERE time_ns < ?').pluck().all(cutNs) as number[];
       const delFts = this.db.prepare(
         "INSERT INTO logs_fts (logs_fts, rowid, body, attributes) SELECT 'delete', id, body, attributes FROM logs WHERE id = ?",
@@ -1055,7 +896,7 @@ export class Store implements SeriesSource {
   private oldestMs(): number | undefined {
     const r = this.db
       .prepare(
-        `SELECT MIN(t) FROM (SELECT MIN(min_t) AS t FROM chunks UNION ALL SELECT MIN(start_ns) / 1000000 FROM spans
+        `SELECT MIN(t) FROM (SELECT MIN(min_t) AS t FROM chunks UNION ALL SELECT MIN(start_ns) / 1000000 FROM span_groups
          UNION ALL SELECT MIN(time_ns) / 1000000 FROM logs)`,
       )
       .pluck()
