@@ -53,3 +53,14 @@ export type { BraketProviderOptions } from './braket/provider.js';
 export { readBraketCapabilities } from './braket/calibration.js';
 export { IonqProvider, readIonqCharacterization } from './ionq/provider.js';
 export type { IonqProviderOptions } from './ionq/provider.js';
+export { QueueLengthUnknownError, RemoteDevice } from './remote.js';
+export {
+  checkSubmission,
+  countsFromProbabilities,
+  countsFromQubitShots,
+  countsFromRegisterSamples,
+  emitQasm3,
+  polledJob,
+  SubmissionError,
+} from './submission.js';
+export type { PollOptions, Qasm3Dialect } from './submission.js';

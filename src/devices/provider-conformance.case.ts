@@ -409,10 +409,11 @@ export function runProviderConformance(h: ProviderHarness): void {
         if (!p.submit) throw new Error(`${h.name} has no submit`);
         return p.submit(sub.device, c, { shots });
       };
-      // X on qubit 0, measured into clbit 1: the only outcome is clbit 1 set, `010` in the project's order.
+      // X on qubit 1, measured into clbit 0 (qubits 0 and 2 crosswise into clbits 2 and 1): the only outcome
+      // is clbit 0 set, `001` in the project's order (a reversed or qubit-keyed reading gives something else).
       const marked = () => {
         const c = new Circuit(3, 3, 'marked');
-        c.x(0).measure(0, 1).measure(1, 0).measure(2, 2);
+        c.x(1).measure(1, 0).measure(0, 2).measure(2, 1);
         return c;
       };
 
@@ -423,7 +424,7 @@ export function runProviderConformance(h: ProviderHarness): void {
         expect(['queued', 'running']).toContain(job.record().status);
         const rec = await job.wait();
         expect(rec.status).toBe('completed');
-        expect(rec.counts).toEqual({ '010': 100 });
+        expect(rec.counts).toEqual({ '001': 100 });
         expect(rec.shots).toBe(100);
         expect(rec.createdAt).toBeInstanceOf(Date);
         // Two reads queued, one running, one completed: four waits, doubling from 10 ms up to 40 ms.

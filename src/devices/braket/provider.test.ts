@@ -1,7 +1,15 @@
 // Braket adapter: the shared conformance suite, through the real @aws-sdk/client-braket pointed at a local
 // server that answers as the Braket REST API (restJson1) does, with static fake credentials.
 import { describe, expect, it } from 'vitest';
-import { type FakeApi, runProviderConformance, startFakeApi } from '../provider-conformance.case.js';
+import {
+  FAKE_FAILURE_REASON,
+  type FakeApi,
+  type FakeJob,
+  FakeJobs,
+  runProviderConformance,
+  startFakeApi,
+} from '../provider-conformance.case.js';
+import { clbitSources } from '../submission.js';
 import { readBraketCapabilities } from './calibration.js';
 import { BraketProvider, braketDeviceName } from './provider.js';
 
@@ -130,6 +138,69 @@ function page<T>(items: readonly T[], body: string): { slice: T[]; nextToken?: s
   return from + size < items.length ? { slice, nextToken: String(from + size) } : { slice };
 }
 
+const jobs = new FakeJobs();
+const BUCKET = 'amazon-braket-qobs-test';
+const TASK_ARN = (id: string) => `arn:aws:braket:eu-north-1:123456789012:quantum-task/${id}`;
+const BRAKET_STATUS = {
+  queued: 'QUEUED',
+  running: 'RUNNING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+} as const;
+/** Where each fake task's results go, as CreateQuantumTask was asked. */
+const outputs = new Map<string, { bucket: string; dir: string }>();
+const tokens = new Map<string, string>();
+
+/** Braket's gate names back to the stdgates names the project's parser reads. */
+function braketToStd(qasm: string): string {
+  return qasm
+    .replace('OPENQASM 3.0;', 'OPENQASM 3.0;\ninclude "stdgates.inc";')
+    .replace(/^cnot /gm, 'cx ')
+    .replace(/^si /gm, 'sdg ')
+    .replace(/^ti /gm, 'tdg ');
+}
+
+function braketTask(job: FakeJob, status: keyof typeof BRAKET_STATUS) {
+  const out = outputs.get(job.id)!;
+  return {
+    quantumTaskArn: TASK_ARN(job.id),
+    status: BRAKET_STATUS[status],
+    deviceArn: ARN.garnet,
+    shots: job.shots,
+    outputS3Bucket: out.bucket,
+    outputS3Directory: out.dir,
+    createdAt: job.createdAt.toISOString(),
+    ...(status === 'completed' || status === 'failed' || status === 'cancelled'
+      ? { endedAt: new Date(job.createdAt.getTime() + 1000).toISOString() }
+      : {}),
+    ...(status === 'failed' ? { failureReason: FAKE_FAILURE_REASON } : {}),
+  };
+}
+
+/** results.json in Braket's GateModelTaskResult shape: one row per shot over `measuredQubits`. */
+function braketResults(job: FakeJob) {
+  const sources = clbitSources(job.circuit);
+  const measuredQubits = [...new Set(sources.values())].sort((a, b) => b - a); // any order: the client must read it
+  const clbitOf = new Map([...sources].map(([c, q]) => [q, c]));
+  const measurements: number[][] = [];
+  for (const [key, n] of Object.entries(job.counts)) {
+    const row = measuredQubits.map((q) => (key[key.length - 1 - clbitOf.get(q)!] === '1' ? 1 : 0));
+    for (let i = 0; i < n; i++) measurements.push(row);
+  }
+  return {
+    braketSchemaHeader: { name: 'braket.task_result.gate_model_task_result', version: '1' },
+    measurements,
+    measuredQubits,
+    taskMetadata: {
+      braketSchemaHeader: { name: 'braket.task_result.task_metadata', version: '1' },
+      id: TASK_ARN(job.id),
+      shots: job.shots,
+      deviceId: ARN.garnet,
+    },
+  };
+}
+
 async function startBraket(): Promise<FakeApi> {
   const error = (status: number, type: string, message: string) => ({
     status,
@@ -192,10 +263,48 @@ async function startBraket(): Promise<FakeApi> {
           },
         };
       }
-      m = /^\/quantum-task\/(.+)$/.exec(url.pathname);
+      if (req.method === 'POST' && url.pathname === '/quantum-task') {
+        const b = JSON.parse(body) as {
+          action: string;
+          deviceArn: string;
+          shots: number;
+          outputS3Bucket: string;
+          outputS3KeyPrefix: string;
+          clientToken: string;
+        };
+        // Braket creates one task per client token: a retried request gets the same task.
+        const seen = tokens.get(b.clientToken);
+        if (seen) return { status: 201, json: { quantumTaskArn: TASK_ARN(seen) } };
+        const action = JSON.parse(b.action) as { braketSchemaHeader: { name: string }; source: string };
+        if (action.braketSchemaHeader.name !== 'braket.ir.openqasm.program' || b.deviceArn !== ARN.garnet)
+          return error(400, 'ValidationException', 'bad task');
+        const job = jobs.submit(action.source, b.shots, braketToStd);
+        tokens.set(b.clientToken, job.id);
+        outputs.set(job.id, { bucket: b.outputS3Bucket, dir: `${b.outputS3KeyPrefix}/${job.id}` });
+        return { status: 201, json: { quantumTaskArn: TASK_ARN(job.id) } };
+      }
+      m = /^\/quantum-task\/(.+?)(\/cancel)?$/.exec(url.pathname);
+      if (m) {
+        const arn = decodeURIComponent(m[1]);
+        const t = TASKS.find((x) => x.quantumTaskArn === arn);
+        if (t && req.method === 'GET' && !m[2]) return { json: t };
+        const id = arn.split('/').pop() ?? '';
+        const job = jobs.jobs.get(id);
+        if (!job) return error(404, 'ResourceNotFoundException', 'task not found');
+        if (m[2] && req.method === 'PUT') {
+          job.cancelled = true;
+          return { json: { quantumTaskArn: arn, cancellationStatus: 'CANCELLING' } };
+        }
+        const read = jobs.read(id)!;
+        return { json: braketTask(read.job, read.status) };
+      }
+      // S3, path-style: /<bucket>/<prefix>/<task>/results.json
+      m = new RegExp(`^/${BUCKET}/(.+)/results\\.json$`).exec(url.pathname);
       if (req.method === 'GET' && m) {
-        const t = TASKS.find((x) => x.quantumTaskArn === decodeURIComponent(m![1]));
-        return t ? { json: t } : error(404, 'ResourceNotFoundException', 'task not found');
+        const id = m[1].split('/').pop() ?? '';
+        const job = jobs.jobs.get(id);
+        if (!job) return { status: 404, text: '<Error><Code>NoSuchKey</Code></Error>' };
+        return { json: braketResults(job) };
       }
       return undefined;
     },
@@ -223,6 +332,9 @@ runProviderConformance({
       region: 'eu-north-1',
       credentials: { accessKeyId: credential ?? ACCESS_KEY_ID, secretAccessKey: SECRET },
       pageSize: 2,
+      outputS3Bucket: BUCKET,
+      outputS3KeyPrefix: 'qobs-tasks',
+      s3Endpoint: api.url,
     }),
   expected: {
     devices: ['iqm/garnet', 'ionq/forte-1', 'amazon/sv1'],
@@ -239,6 +351,14 @@ runProviderConformance({
     failedJob: { id: TASKS[1].quantumTaskArn, reason: 'went offline' },
     completedJob: { id: TASKS[0].quantumTaskArn, shots: 200 },
     exposesStartTime: false,
+  },
+  submission: {
+    device: 'iqm/garnet',
+    numQubits: 3,
+    jobs,
+    isSubmit: (method, url) => method === 'POST' && url.pathname === '/quantum-task',
+    // A client token makes CreateQuantumTask idempotent: a retry after a 5xx cannot create a second task.
+    submitIdempotent: true,
   },
 });
 

@@ -1,0 +1,94 @@
+// Remote devices: the Device conformance suite on IBM's fake API, and observer.run and the cost tracker on it.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Circuit } from '../circuit/index.js';
+import { CostTracker } from '../cost/index.js';
+import { Observer } from '../telemetry/index.js';
+import { runDeviceConformance } from './conformance.js';
+import { KEY, startIbm } from './ibm/fake.case.js';
+import { IbmProvider } from './ibm/provider.js';
+import { LocalProvider } from './provider.js';
+import type { FakeApi } from './provider-conformance.case.js';
+import { QueueLengthUnknownError, RemoteDevice } from './remote.js';
+import { SubmissionError } from './submission.js';
+import type { Provider } from './provider.js';
+
+let api: FakeApi | undefined;
+const ibm = async (): Promise<IbmProvider> => {
+  api ??= await startIbm();
+  return new IbmProvider({
+    apiKey: KEY,
+    baseUrl: `${api.url}/api/v1`,
+    iamUrl: api.url,
+    pollMs: 1,
+    maxPollMs: 4,
+  });
+};
+afterAll(async () => {
+  await api?.close();
+});
+
+runDeviceConformance(
+  'ibm.ibmq_lima (remote, fake IBM API)',
+  async () => RemoteDevice.open(await ibm(), 'ibmq_lima'),
+  {
+    shots: 64,
+  },
+);
+
+describe('RemoteDevice', () => {
+  it('runs through observer.run: counts, job id, calibration link, and an IBM cost priced per second', async () => {
+    const dev = await RemoteDevice.open(await ibm(), 'ibmq_lima');
+    expect(dev.id).toBe('ibm.ibmq_lima');
+    expect(dev.numQubits).toBe(5);
+    const tracker = new CostTracker();
+    const observer = new Observer({
+      serviceName: 'remote-test',
+      logs: false,
+      traces: false,
+      costOf: tracker.costOf,
+    });
+    const bell = new Circuit(2).h(0).cx(0, 1).measureAll();
+    const r = await observer.run(dev, bell, { shots: 128 });
+    expect(r.status).toBe('success');
+    expect(r.job.counts).toBeDefined();
+    expect(Object.values(r.job.counts!).reduce((a, b) => a + b, 0)).toBe(128);
+    // The fake's job metrics report 1 s of quantum usage; the catalogue bills IBM per second.
+    expect(r.job.billableSeconds).toBe(1);
+    expect(r.cost?.amount).toBeGreaterThan(0);
+    expect(r.cost?.catalogueVersion).toBe(tracker.catalogueVersion);
+    const cal = await dev.calibration();
+    expect(r.job.calibratedAt).toBe(cal?.calibratedAt);
+    const text = await observer.metrics();
+    expect(text).toMatch(
+      /quantum_circuit_executions_total\{provider="ibm",device="ibmq_lima",status="success"\} 1/,
+    );
+  });
+
+  it('refuses to submit through a provider that cannot, naming the device', async () => {
+    const monitorOnly: Provider = {
+      name: 'ionq',
+      listDevices: async () => [
+        { id: 'ionq.qpu.x', provider: 'ionq', name: 'qpu.x', numQubits: 4, kind: 'qpu' },
+      ],
+      status: async () => 'online',
+      queueLength: async () => undefined,
+      calibration: async () => undefined,
+      listJobs: async () => [],
+      getJob: () => Promise.reject(new Error('none')),
+    };
+    const dev = await RemoteDevice.open(monitorOnly, 'qpu.x');
+    expect(dev.canSubmit).toBe(false);
+    await expect(dev.submit(new Circuit(1).h(0).measureAll(), { shots: 1 })).rejects.toBeInstanceOf(
+      SubmissionError,
+    );
+    // No published queue length is unknown, not zero.
+    await expect(dev.queueLength()).rejects.toBeInstanceOf(QueueLengthUnknownError);
+    await expect(RemoteDevice.open(monitorOnly, 'qpu.y')).rejects.toThrow(/known devices: ionq.qpu.x/);
+  });
+
+  it('wraps any submitting provider (the local one here) with the same contract', async () => {
+    const dev = await RemoteDevice.open(new LocalProvider({ devices: ['local.statevector'] }), 'statevector');
+    const rec = await (await dev.submit(new Circuit(1, 1).x(0).measure(0, 0), { shots: 10, seed: 1 })).wait();
+    expect(rec.counts).toEqual({ '1': 10 });
+  });
+});
