@@ -1,7 +1,8 @@
 // Canary circuits (the hardware-health checker): GHZ on the device's best chain and mirror circuits, run on a
 // schedule; Hellinger fidelity against the ideal distribution, compared with the calibration's ESP.
 import { Circuit } from '../circuit/index.js';
-import { type Calibration, type Device, LocalDevice } from '../devices/index.js';
+import { CostTracker, espOnCalibration, type Priced, type Usage } from '../cost/index.js';
+import { type Calibration, type Device, type JobRecord, LocalDevice } from '../devices/index.js';
 import { QobsConfigError } from '../errors.js';
 import { hellingerFidelity, Rng } from '../sim/index.js';
 import type { Observer } from '../telemetry/index.js';
@@ -115,14 +116,34 @@ export interface CanaryResult {
   readonly reason?: string;
 }
 
+/** Prices canary jobs: a CostTracker does (the catalogue in force). */
+export interface CanaryPricing {
+  estimate(deviceId: string, usage: Usage): Priced;
+  price(job: JobRecord): Priced;
+}
+
 export interface CanaryOptions {
   readonly observer: Observer;
-  /** Devices to check (default none: the caller passes local devices). */
+  /** Devices to check (default none: the caller passes local devices, or RemoteDevices with `allowRemote`). */
   readonly devices: readonly Device[];
   /** Run on non-local devices too. Default false: remote canaries cost money. */
   readonly allowRemote?: boolean;
   /** With `allowRemote`: shots a remote device may spend on canaries per UTC day. Required then. */
   readonly remoteShotsPerDay?: number;
+  /**
+   * With `allowRemote`: US dollars all remote canaries of this runner may cost per UTC day, priced with the
+   * catalogue before each job (a job that would cross it is not started). Required then; 0 allows only free devices.
+   */
+  readonly remoteMaxUsdPerDay?: number;
+  /** Prices remote jobs (default a CostTracker on the configured catalogue). */
+  readonly pricing?: CanaryPricing;
+  /**
+   * Billable seconds one canary job is assumed to take on a device billed by time (IBM), until a canary job on
+   * that device has reported its own. Without it such a device is not run: its cost cannot be known beforehand.
+   */
+  readonly remoteSecondsPerJob?: number;
+  /** Clock (tests): the UTC day the caps count against. */
+  readonly now?: () => Date;
   readonly shots?: number;
   readonly ghzQubits?: number;
   readonly mirrorQubits?: number;
@@ -142,7 +163,13 @@ function idealGhz(n: number): Record<string, number> {
  */
 export class CanaryRunner {
   private readonly shots: number;
+  /** Shots spent per remote device on the current UTC day. */
   private readonly spent = new Map<string, { day: string; shots: number }>();
+  /** Dollars spent (estimated until the job is priced) by all remote canaries on the current UTC day. */
+  private usd = { day: '', amount: 0 };
+  /** Billable seconds of the last canary job per device billed by time. */
+  private readonly secondsPerJob = new Map<string, number>();
+  private pricing: CanaryPricing | undefined;
   private timer: NodeJS.Timeout | undefined;
   private round = 0;
 
@@ -150,6 +177,21 @@ export class CanaryRunner {
     this.shots = options.shots ?? 1024;
     if (options.allowRemote && !(options.remoteShotsPerDay !== undefined && options.remoteShotsPerDay > 0))
       throw new QobsConfigError('remoteShotsPerDay', 'remote canaries need a positive daily shot cap');
+    if (options.allowRemote && !(options.remoteMaxUsdPerDay !== undefined && options.remoteMaxUsdPerDay >= 0))
+      throw new QobsConfigError(
+        'remoteMaxUsdPerDay',
+        'remote canaries need a daily cost cap in USD (0 or more)',
+      );
+    this.pricing = options.pricing;
+  }
+
+  /** Dollars remote canaries have cost today (UTC), estimates included for jobs still running. */
+  spentUsdToday(): number {
+    return this.usd.day === this.today() ? this.usd.amount : 0;
+  }
+
+  private today(): string {
+    return (this.options.now?.() ?? new Date()).toISOString().slice(0, 10);
   }
 
   /** Runs one round on every device. */
@@ -178,15 +220,64 @@ export class CanaryRunner {
     this.timer = undefined;
   }
 
-  private budgetAllows(dev: Device, shots: number): boolean {
-    if (dev.provider === 'local') return true;
-    if (!this.options.allowRemote) return false;
-    const day = new Date().toISOString().slice(0, 10);
+  /**
+   * Reserves a remote job's shots and estimated cost under the day's caps, or says why not. Local devices are
+   * free and always allowed. The estimate is the catalogue's price of `shots` shots in one task (and, on a device
+   * billed by time, the seconds its last canary job took, else `remoteSecondsPerJob`).
+   */
+  private reserve(
+    dev: Device,
+    shots: number,
+  ): { ok: true; estimateUsd: number } | { ok: false; reason: string } {
+    if (dev.provider === 'local') return { ok: true, estimateUsd: 0 };
+    if (!this.options.allowRemote) return { ok: false, reason: 'remote canaries are off (allowRemote)' };
+    const day = this.today();
     const s = this.spent.get(dev.id);
     const used = s?.day === day ? s.shots : 0;
-    if (used + shots > (this.options.remoteShotsPerDay ?? 0)) return false;
+    const cap = this.options.remoteShotsPerDay ?? 0;
+    if (used + shots > cap)
+      return {
+        ok: false,
+        reason: `daily shot cap: ${used} + ${shots} shots would exceed ${cap} on ${dev.id}`,
+      };
+    let estimate: Priced;
+    try {
+      this.pricing ??= new CostTracker();
+      const seconds = this.secondsPerJob.get(dev.id) ?? this.options.remoteSecondsPerJob;
+      estimate = this.pricing.estimate(dev.id, {
+        shots,
+        tasks: 1,
+        ...(seconds !== undefined ? { durationSeconds: seconds } : {}),
+      });
+    } catch (err) {
+      return {
+        ok: false,
+        reason: `cannot price a canary on ${dev.id} beforehand: ${(err as Error).message}`,
+      };
+    }
+    if (this.usd.day !== day) this.usd = { day, amount: 0 };
+    const maxUsd = this.options.remoteMaxUsdPerDay ?? 0;
+    if (this.usd.amount + estimate.amountUsd > maxUsd)
+      return {
+        ok: false,
+        reason: `daily cost cap: ${this.usd.amount.toFixed(4)} + ${estimate.amountUsd.toFixed(4)} USD would exceed ${maxUsd} USD (catalogue ${estimate.catalogueVersion})`,
+      };
     this.spent.set(dev.id, { day, shots: used + shots });
-    return true;
+    this.usd.amount += estimate.amountUsd;
+    return { ok: true, estimateUsd: estimate.amountUsd };
+  }
+
+  /** Replaces a remote job's estimate with its price once it finished (provider-reported usage). */
+  private settle(dev: Device, job: JobRecord, estimateUsd: number): Priced | undefined {
+    if (dev.provider === 'local' || !this.pricing) return undefined;
+    if (job.billableSeconds !== undefined) this.secondsPerJob.set(dev.id, job.billableSeconds);
+    try {
+      const actual = this.pricing.price(job);
+      if (this.usd.day === this.today()) this.usd.amount += actual.amountUsd - estimateUsd;
+      return actual;
+    } catch {
+      return undefined; // the estimate stays counted: the cap errs on the side of spending less
+    }
   }
 
   private async runDevice(dev: Device): Promise<CanaryResult[]> {
@@ -205,15 +296,19 @@ export class CanaryRunner {
     const out: CanaryResult[] = [];
     for (const { kind, circuit, ideal } of circuits) {
       const base = { device: dev.id, circuit: circuit.name ?? kind, kind, shots: this.shots } as const;
-      if (!this.budgetAllows(dev, this.shots)) {
-        out.push({
-          ...base,
-          status: 'skipped',
-          reason: dev.provider === 'local' ? 'not allowed' : 'remote canaries off or daily shot cap reached',
-        });
+      const budget = this.reserve(dev, this.shots);
+      if (!budget.ok) {
+        // A refusal is logged where remote canaries were asked for; with them off, skipping is the default.
+        if (this.options.allowRemote)
+          this.options.observer.hardwareEvent(dev.provider, dev.name, 'canary_refused', {
+            circuit: base.circuit,
+            shots: this.shots,
+            reason: budget.reason,
+          });
+        out.push({ ...base, status: 'skipped', reason: budget.reason });
         continue;
       }
-      out.push(await this.runCircuit(dev, circuit, ideal, base, cal, chain));
+      out.push(await this.runCircuit(dev, circuit, ideal, base, cal, chain, budget.estimateUsd));
     }
     return out;
   }
@@ -225,6 +320,7 @@ export class CanaryRunner {
     base: { device: string; circuit: string; kind: 'ghz' | 'mirror'; shots: number },
     cal: Calibration | undefined,
     chain: number[],
+    estimateUsd = 0,
   ): Promise<CanaryResult> {
     const observer = this.options.observer;
     const seed = (this.options.seed ?? 1) * 7919 + this.round;
@@ -234,10 +330,28 @@ export class CanaryRunner {
       const prepared = dev.prepare(circuit, { shots: this.shots, seed });
       esp = prepared.esp;
       physicalQubits = prepared.physicalQubits;
+    } else if (cal) {
+      // A remote device: the ESP of the circuit as it would be laid out on the calibration in force.
+      try {
+        esp = espOnCalibration(circuit, cal, seed);
+      } catch {
+        esp = undefined;
+      }
     }
     const started = Date.now();
     try {
       const job = await (await dev.submit(circuit, { shots: this.shots, seed })).wait();
+      const priced = this.settle(dev, job, estimateUsd);
+      const cost = priced
+        ? {
+            cost: {
+              amount: priced.amountUsd,
+              currency: priced.currency,
+              costType: priced.costType,
+              catalogueVersion: priced.catalogueVersion,
+            },
+          }
+        : {};
       if (job.status !== 'completed' || !job.counts) {
         observer.recordExecution({
           provider: dev.provider,
@@ -249,6 +363,7 @@ export class CanaryRunner {
           status: job.status === 'cancelled' ? 'cancelled' : 'error',
           jobId: job.id,
           error: job.error,
+          ...cost,
         });
         return { ...base, status: 'failed', reason: job.error?.message ?? job.status };
       }
@@ -272,6 +387,7 @@ export class CanaryRunner {
           : {}),
         fidelity: { value: hellinger, method: 'hellinger' },
         ...(esp !== undefined ? { estimatedSuccessProbability: esp } : {}),
+        ...cost,
       });
       observer.hardwareEvent(dev.provider, dev.name, 'canary_result', {
         circuit: base.circuit,
