@@ -13,6 +13,7 @@ import {
 } from '../promql/index.js';
 import type { Store } from '../store/index.js';
 import { StoreError } from '../store/index.js';
+import { classifyStorageFault } from './storage-faults.js';
 
 const MAX_TAIL_CLIENTS = 32;
 
@@ -107,8 +108,8 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
       });
       return { traces };
     } catch (err) {
-      // Bad parameters are 400; a storage failure goes to the error handler (503 or 500 with its reason).
-      if (!(err instanceof StoreError)) throw err;
+      // Bad parameters (a malformed attribute path too) are 400; a storage fault goes to the error handler.
+      if (classifyStorageFault(err)) throw err;
       return reply.code(400).send({ error: (err as Error).message });
     }
   });
@@ -137,7 +138,7 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
     try {
       return { logs: store.searchLogs(logQuery(req)) };
     } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
+      if (classifyStorageFault(err)) throw err;
       return reply.code(400).send({ error: (err as Error).message });
     }
   });
@@ -153,6 +154,9 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
     } catch (err) {
       return reply.code(400).send({ error: (err as Error).message });
     }
+    // HEAD (Fastify's automatic twin of this GET) has no body to stream: answering it as a stream left the
+    // client waiting and a tail slot taken until it hung up.
+    if (req.method === 'HEAD') return reply.code(200).type('text/event-stream').send();
     tailClients++;
     let cursor = store.lastLogId();
     reply.hijack();
@@ -162,6 +166,7 @@ export async function mountApi(app: FastifyInstance, store: Store): Promise<void
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
+    res.flushHeaders();
     res.write(': tailing\n\n');
     const unsubscribe = store.onLogs(() => {
       if (res.writableLength > 1 << 20) return; // a slow reader skips ahead instead of growing the buffer

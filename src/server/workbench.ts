@@ -58,6 +58,8 @@ export interface Workbench {
   config: WorkbenchConfig;
   /** The bearer token in force (undefined: none required). */
   token: string | undefined;
+  /** Every route of both servers, core and plugins' alike (the HTTP fuzzer walks this list). */
+  routes: RouteInfo[];
   /** Registers a task stopped at close (a timer or anything with a stop function). */
   addTask(stop: () => void | Promise<void>): void;
   /** Stops tasks and servers, flushes heads into chunks and closes the store. Idempotent. */
@@ -66,6 +68,13 @@ export interface Workbench {
 
 /** Databases up to this size are checked with `PRAGMA quick_check` at start (about 1 s warm per 200 MB). */
 const DEFAULT_QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+
+/** One route of the workbench: which server, the method and the URL pattern (`:param`, `*`). */
+export interface RouteInfo {
+  server: 'http' | 'otlp';
+  method: string;
+  url: string;
+}
 
 /** Loopback addresses, where running without a token is allowed. */
 function isLoopback(host: string): boolean {
@@ -166,6 +175,14 @@ export async function startWorkbench(
 
   const app = Fastify({ logger: false, bodyLimit: cfg.maxBodyBytes, forceCloseConnections: true });
   const otlpApp = Fastify({ logger: false, bodyLimit: cfg.maxBodyBytes, forceCloseConnections: true });
+  const routes: RouteInfo[] = [];
+  for (const [server, a] of [
+    ['http', app],
+    ['otlp', otlpApp],
+  ] as const)
+    a.addHook('onRoute', (r) => {
+      for (const method of ([] as string[]).concat(r.method)) routes.push({ server, method, url: r.url });
+    });
   const auth = authHook(token);
   if (auth) {
     app.addHook('onRequest', auth);
@@ -314,6 +331,7 @@ export async function startWorkbench(
     otlpApp,
     config: cfg,
     token,
+    routes,
     addTask(stop) {
       tasks.push(stop);
     },
