@@ -9,6 +9,7 @@ import {
   LocalProvider,
   listLocalDevices,
   type Provider,
+  RemoteDevice,
 } from '../devices/index.js';
 import {
   CanaryRunner,
@@ -20,8 +21,26 @@ import {
 import type { Workbench } from '../server/index.js';
 import { Observer } from '../telemetry/index.js';
 
+/**
+ * The remote-canary opt-in of a `providers.<ibm|braket|ionq>` entry, as `MonitoredProviderConfig` fields.
+ * YAML keys: `canary_interval` (duration), `canary_shots_per_day` (positive integer), `canary_max_usd_per_day`
+ * (USD, 0 or more), `canary_seconds_per_job` (billable seconds assumed for a first job on a device billed by
+ * time), and for Braket `output_s3_bucket` / `output_s3_key_prefix` (where task results go).
+ */
+export interface RemoteCanaryConfig {
+  canaryIntervalMs?: number;
+  canaryShotsPerDay?: number;
+  canaryMaxUsdPerDay?: number;
+  canarySecondsPerJob?: number;
+  outputS3Bucket?: string;
+  outputS3KeyPrefix?: string;
+}
+
+/** A provider entry with the remote-canary fields (read when the configuration carries them). */
+export type MonitorEntry = MonitoredProviderConfig & RemoteCanaryConfig;
+
 /** Builds the adapter a configuration entry names. */
-export function providerFor(entry: MonitoredProviderConfig): Provider {
+export function providerFor(entry: MonitorEntry): Provider {
   switch (entry.name) {
     case 'local':
       return new LocalProvider({
@@ -30,7 +49,12 @@ export function providerFor(entry: MonitoredProviderConfig): Provider {
     case 'ibm':
       return new IbmProvider({ baseUrl: entry.baseUrl });
     case 'braket':
-      return new BraketProvider({ region: entry.region, endpoint: entry.endpoint });
+      return new BraketProvider({
+        region: entry.region,
+        endpoint: entry.endpoint,
+        ...(entry.outputS3Bucket ? { outputS3Bucket: entry.outputS3Bucket } : {}),
+        ...(entry.outputS3KeyPrefix ? { outputS3KeyPrefix: entry.outputS3KeyPrefix } : {}),
+      });
     case 'ionq':
       return new IonqProvider({ baseUrl: entry.baseUrl });
   }
@@ -43,12 +67,13 @@ export function providerFor(entry: MonitoredProviderConfig): Provider {
 export function startMonitor(
   wb: Workbench,
   observer: Observer,
-  entries: readonly MonitoredProviderConfig[],
+  entries: readonly MonitorEntry[],
 ): DeviceMonitor {
+  const providers = entries.map((e) => providerFor(e));
   const monitor = new DeviceMonitor({
     observer,
-    providers: entries.map((e) => ({
-      provider: providerFor(e),
+    providers: entries.map((e, i) => ({
+      provider: providers[i],
       intervalMs: e.intervalMs,
       // local devices are chosen when the provider is built; remote ones are filtered by name here
       devices: e.name === 'local' ? undefined : e.devices,
@@ -60,7 +85,10 @@ export function startMonitor(
   });
   monitor.start();
   wb.addTask(() => monitor.stop());
-  // Canary circuits on the local devices (remote canaries cost money: opt-in through the API, not here).
+  // Canary circuits on the local devices; on remote ones only with both daily caps (they cost money).
+  entries.forEach((e, i) => {
+    if (e.name !== 'local' && e.canaryIntervalMs) startRemoteCanaries(wb, observer, providers[i], e);
+  });
   for (const e of entries) {
     if (e.name !== 'local' || !e.canaryIntervalMs) continue;
     const ids = e.devices?.map((d) => (d.startsWith('local.') ? d : `local.${d}`)) ?? listLocalDevices();
@@ -73,6 +101,50 @@ export function startMonitor(
     wb.addTask(() => canaries.stop());
   }
   return monitor;
+}
+
+/**
+ * Starts remote canaries for one provider entry: only its listed `devices`, only with both daily caps (a
+ * missing one is logged and nothing runs). Devices are opened in the background; a failure is logged.
+ */
+export function startRemoteCanaries(
+  wb: Pick<Workbench, 'addTask'>,
+  observer: Observer,
+  provider: Provider,
+  e: MonitorEntry,
+): void {
+  const missing = [
+    ...(e.canaryShotsPerDay === undefined ? ['canary_shots_per_day'] : []),
+    ...(e.canaryMaxUsdPerDay === undefined ? ['canary_max_usd_per_day'] : []),
+    ...(e.devices && e.devices.length > 0 ? [] : ['devices']),
+  ];
+  if (missing.length > 0) {
+    observer.hardwareEvent(e.name, '*', 'canary_refused', {
+      reason: `remote canaries on ${e.name} need ${missing.join(', ')} in providers.${e.name}`,
+    });
+    return;
+  }
+  let canaries: CanaryRunner | undefined;
+  let stopped = false;
+  wb.addTask(() => {
+    stopped = true;
+    canaries?.stop();
+  });
+  void Promise.all((e.devices ?? []).map((d) => RemoteDevice.open(provider, d)))
+    .then((devices) => {
+      if (stopped) return;
+      canaries = new CanaryRunner({
+        observer,
+        devices,
+        allowRemote: true,
+        remoteShotsPerDay: e.canaryShotsPerDay,
+        remoteMaxUsdPerDay: e.canaryMaxUsdPerDay,
+        ...(e.canarySecondsPerJob !== undefined ? { remoteSecondsPerJob: e.canarySecondsPerJob } : {}),
+        intervalMs: e.canaryIntervalMs,
+      });
+      canaries.start();
+    })
+    .catch((err) => observer.error(err, { context: 'canary', provider: e.name }));
 }
 
 /** The monitor's Observer: OTLP logs and traces to `otlpUrl` when no other endpoint is configured. */
