@@ -21,6 +21,13 @@ export interface NumberPointIn {
   flags: number;
   /** The attributes' encoded bytes (latin1), set by the protobuf decoder: a cheap cache key for the labels. */
   attrKey?: string;
+  /**
+   * Set by `decodeMetricsProto(buf, { lazyAttributes: true })`: the body holding the attributes' bytes at
+   * [attrStart, attrEnd), not decoded yet (`attributes` is empty); `pointAttributes` decodes them.
+   */
+  attrBuf?: Buffer;
+  attrStart?: number;
+  attrEnd?: number;
 }
 
 export interface HistogramPointIn {

@@ -356,8 +356,9 @@ export function decodeLogsProto(buf: Buffer): { logs: LogIn[]; invalidUtf8: numb
 
 // ---- metrics
 
-function numberPoint(r: WireReader, end: number): NumberPointIn {
+function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
   const p: NumberPointIn = { attributes: {}, timeMs: 0, value: 0, flags: 0, attrKey: '' };
+  const pointStart = r.pos;
   // The attributes' bytes are usually one contiguous run (exporters write fields in order): slice it once.
   let runStart = -1;
   let runEnd = -1;
@@ -367,6 +368,17 @@ function numberPoint(r: WireReader, end: number): NumberPointIn {
     switch (t) {
       case 58: {
         const start = at;
+        if (lazy) {
+          // Skipped for now: a label-cache hit never needs them decoded. Scattered runs are read eagerly.
+          if (runStart >= 0 && start !== runEnd) {
+            r.pos = pointStart;
+            return numberPoint(r, end, false);
+          }
+          r.pos = r.delimited();
+          if (runStart < 0) runStart = start;
+          runEnd = r.pos;
+          break;
+        }
         keyValue(r, r.delimited(), p.attributes);
         if (runStart < 0) runStart = start;
         else if (start !== runEnd) {
@@ -393,8 +405,34 @@ function numberPoint(r: WireReader, end: number): NumberPointIn {
     }
   }
   checkEnd(r, end, 'NumberDataPoint');
-  if (runStart >= 0) p.attrKey += r.buf.toString('latin1', runStart, runEnd);
+  if (runStart >= 0) {
+    p.attrKey += r.buf.toString('latin1', runStart, runEnd);
+    if (lazy) {
+      p.attrBuf = r.buf;
+      p.attrStart = runStart;
+      p.attrEnd = runEnd;
+    }
+  }
   return p;
+}
+
+/**
+ * The attributes of a data point, decoding them first when the decoder left them lazy. Throws
+ * MalformedPayloadError when those bytes are not valid KeyValues.
+ */
+export function pointAttributes(p: NumberPointIn): Attributes {
+  if (p.attrBuf !== undefined) {
+    const r = new WireReader(p.attrBuf, p.attrStart, p.attrEnd);
+    while (r.pos < r.end) {
+      const t = r.tag();
+      if (t === 58) keyValue(r, r.delimited(), p.attributes);
+      else r.skip(t & 7);
+    }
+    p.attrBuf = undefined;
+    p.attrStart = undefined;
+    p.attrEnd = undefined;
+  }
+  return p.attributes;
 }
 
 function packedFixed64(r: WireReader, out: number[], asDouble: boolean): void {
@@ -499,12 +537,12 @@ function summaryPoint(r: WireReader, end: number): SummaryPointIn {
 }
 
 /** Reads Gauge/Sum/Histogram/Summary bodies: data_points (1), aggregation_temporality (2), is_monotonic (3). */
-function metricData(r: WireReader, end: number, m: MetricIn): void {
+function metricData(r: WireReader, end: number, m: MetricIn, lazy: boolean): void {
   while (r.pos < end) {
     const t = r.tag();
     if (t === 10) {
       const e = r.delimited();
-      if (m.kind === 'gauge' || m.kind === 'sum') m.numberPoints.push(numberPoint(r, e));
+      if (m.kind === 'gauge' || m.kind === 'sum') m.numberPoints.push(numberPoint(r, e, lazy));
       else if (m.kind === 'histogram') m.histogramPoints.push(histogramPoint(r, e));
       else if (m.kind === 'summary') m.summaryPoints.push(summaryPoint(r, e));
       else {
@@ -518,7 +556,7 @@ function metricData(r: WireReader, end: number, m: MetricIn): void {
   checkEnd(r, end, 'metric data');
 }
 
-function metric(r: WireReader, end: number): MetricIn {
+function metric(r: WireReader, end: number, lazy: boolean): MetricIn {
   const m = emptyMetric();
   while (r.pos < end) {
     const t = r.tag();
@@ -534,23 +572,23 @@ function metric(r: WireReader, end: number): MetricIn {
         break;
       case 42:
         m.kind = 'gauge';
-        metricData(r, r.delimited(), m);
+        metricData(r, r.delimited(), m, lazy);
         break;
       case 58:
         m.kind = 'sum';
-        metricData(r, r.delimited(), m);
+        metricData(r, r.delimited(), m, lazy);
         break;
       case 74:
         m.kind = 'histogram';
-        metricData(r, r.delimited(), m);
+        metricData(r, r.delimited(), m, lazy);
         break;
       case 82:
         m.kind = 'exponential_histogram';
-        metricData(r, r.delimited(), m);
+        metricData(r, r.delimited(), m, lazy);
         break;
       case 90:
         m.kind = 'summary';
-        metricData(r, r.delimited(), m);
+        metricData(r, r.delimited(), m, lazy);
         break;
       default:
         r.skip(t & 7);
@@ -560,12 +598,21 @@ function metric(r: WireReader, end: number): MetricIn {
   return m;
 }
 
-/** Decodes an ExportMetricsServiceRequest into resources, scopes and metrics. */
-export function decodeMetricsProto(buf: Buffer): {
+/**
+ * Decodes an ExportMetricsServiceRequest into resources, scopes and metrics. With `lazyAttributes`, gauge and
+ * sum points keep their attributes as bytes until `pointAttributes` asks (ingest converts through a label
+ * cache keyed by those bytes, so a known series is never decoded again); the bytes are then checked only when
+ * decoded.
+ */
+export function decodeMetricsProto(
+  buf: Buffer,
+  opts: { lazyAttributes?: boolean } = {},
+): {
   resourceMetrics: ResourceMetricsIn[];
   invalidUtf8: number;
 } {
   const r = new WireReader(buf);
+  const lazy = opts.lazyAttributes === true;
   const out: ResourceMetricsIn[] = [];
   while (r.pos < r.end) {
     const t = r.tag();
@@ -599,7 +646,7 @@ export function decodeMetricsProto(buf: Buffer): {
           sm.scope = scope(r, e);
           checkEnd(r, e, 'InstrumentationScope');
         } else if (t3 === 18) {
-          sm.metrics.push(metric(r, r.delimited()));
+          sm.metrics.push(metric(r, r.delimited(), lazy));
         } else r.skip(t3 & 7);
       }
       checkEnd(r, end, 'ScopeMetrics');

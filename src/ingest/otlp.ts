@@ -2,7 +2,7 @@
 // bound on the inflated size, protobuf or JSON decoding, secret redaction, conversion, and the response body.
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { QobsError } from '../errors.js';
-import type { IngestBatch, LogIn, SpanIn, Store } from '../store/index.js';
+import type { IngestBatch, IngestResult, LogIn, SpanIn, Store } from '../store/index.js';
 import { redactSecrets } from '../telemetry/index.js';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './otlp-json.js';
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-proto.js';
@@ -201,7 +201,7 @@ export function decodeOtlp(
     let rms: ReturnType<typeof decodeMetricsJson>;
     if (kind === 'json') rms = decodeMetricsJson(json);
     else {
-      const d = decodeMetricsProto(body);
+      const d = decodeMetricsProto(body, { lazyAttributes: true });
       rms = d.resourceMetrics;
       stats.invalidUtf8 += d.invalidUtf8;
     }
@@ -265,6 +265,22 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
+/** Why samples of an accepted batch were not stored (out of order, limits), for partial-success messages. */
+export function limitReasons(store: Store, r: IngestResult): string[] {
+  const out: string[] = [];
+  if (r.samplesOutOfOrder > 0)
+    out.push(`${r.samplesOutOfOrder} sample(s) older than their series' latest were dropped`);
+  if (r.samplesSeriesLimit > 0)
+    out.push(
+      `${r.samplesSeriesLimit} sample(s) dropped: their metric has reached its limit of ${store.maxSeriesPerMetric} series (limits.max_series_per_metric)`,
+    );
+  if (r.samplesLabelValueTooLong > 0)
+    out.push(
+      `${r.samplesLabelValueTooLong} sample(s) dropped: a label value is longer than ${store.maxLabelValueLength} characters (limits.max_label_value_length)`,
+    );
+  return out;
+}
+
 /** Decodes and stores one OTLP request; the 200 is returned only after the store committed it. */
 export function ingestOtlp(
   store: Store,
@@ -282,9 +298,9 @@ export function ingestOtlp(
   const r = store.ingest(d.batch);
   let rejected = d.rejected;
   const reasons = [...d.reasons];
-  if (signal === 'metrics' && r.samplesOutOfOrder > 0) {
-    rejected += r.samplesOutOfOrder;
-    reasons.push(`${r.samplesOutOfOrder} sample(s) older than their series' latest were dropped`);
+  if (signal === 'metrics') {
+    rejected += r.samplesOutOfOrder + r.samplesSeriesLimit + r.samplesLabelValueTooLong;
+    reasons.push(...limitReasons(store, r));
   }
   const accepted =
     signal === 'traces'

@@ -4,8 +4,17 @@
 import type { Labels, MetricMetadata, SampleIn } from '../store/index.js';
 import { labelsKey, staleNaN } from '../store/index.js';
 export type { SampleIn };
-import type { Attributes, AttrValue, MetricIn, ResourceMetricsIn } from './model.js';
+import type {
+  Attributes,
+  AttrValue,
+  HistogramPointIn,
+  MetricIn,
+  NumberPointIn,
+  ResourceMetricsIn,
+  SummaryPointIn,
+} from './model.js';
 import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
+import { pointAttributes } from './otlp-proto.js';
 
 const UNIT_WORDS: Record<string, string> = {
   d: 'days',
@@ -172,11 +181,28 @@ export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedM
 }
 
 /**
- * Label sets by (metric, resource, scope, encoded attributes): a batch from the same exporter repeats its
- * series, and this skips building, sanitising and sorting their labels again. Bounded; cleared when full.
+ * Label sets by (metric, resource, scope) and then by encoded attributes: a batch from the same exporter
+ * repeats its series, and this skips decoding their attributes (see `lazyAttributes`) and building, sanitising
+ * and sorting their labels again. Two levels, so a sample costs one lookup by its attributes' bytes instead
+ * of hashing a long joined key. Bounded by LABEL_CACHE_MAX label sets; cleared when full.
  */
-const labelCacheBySeries = new Map<string, { labels: Labels; key: string }>();
+const labelCacheBySeries = new Map<string, Map<string, CachedSeries>>();
+let labelCacheSize = 0;
 const LABEL_CACHE_MAX = 200_000;
+
+interface CachedSeries {
+  labels: Labels;
+  key: string;
+}
+
+function seriesCache(prefix: string): Map<string, CachedSeries> {
+  let m = labelCacheBySeries.get(prefix);
+  if (!m) {
+    m = new Map();
+    labelCacheBySeries.set(prefix, m);
+  }
+  return m;
+}
 
 function convertMetric(
   m: MetricIn,
@@ -198,20 +224,27 @@ function convertMetric(
   };
   const series = (
     name: string,
-    p: { attributes: Attributes; attrKey?: string },
+    p: NumberPointIn | HistogramPointIn | SummaryPointIn,
     extra?: [string, string],
-  ) => {
-    if (p.attrKey === undefined) {
+    cache?: Map<string, CachedSeries>,
+  ): CachedSeries => {
+    const attrKey = (p as NumberPointIn).attrKey;
+    if (attrKey === undefined) {
       const labels = build(name, p.attributes, extra);
       return { labels, key: labelsKey(labels) };
     }
-    const ck = `${name}\u0001${context}${p.attrKey}${extra ? `\u0001${extra[1]}` : ''}`;
-    let hit = labelCacheBySeries.get(ck);
+    const inner = cache ?? seriesCache(`${name}\u0001${context}${extra ? `\u0001${extra[1]}` : ''}`);
+    let hit = inner.get(attrKey);
     if (!hit) {
-      const labels = build(name, p.attributes, extra);
+      const labels = build(name, pointAttributes(p as NumberPointIn), extra);
       hit = { labels, key: labelsKey(labels) };
-      if (labelCacheBySeries.size >= LABEL_CACHE_MAX) labelCacheBySeries.clear();
-      labelCacheBySeries.set(ck, hit);
+      if (labelCacheSize >= LABEL_CACHE_MAX) {
+        labelCacheBySeries.clear();
+        labelCacheSize = 0;
+      }
+      // The inner map may have just been dropped with the rest: put it back.
+      seriesCache(`${name}\u0001${context}${extra ? `\u0001${extra[1]}` : ''}`).set(attrKey, hit);
+      labelCacheSize++;
     }
     return hit;
   };
@@ -233,9 +266,10 @@ function convertMetric(
       }
       const name = prometheusMetricName(m.name, m.unit, counter ? 'counter' : 'gauge');
       out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
+      const cache = seriesCache(`${name}\u0001${context}`);
       for (const p of m.numberPoints) {
         const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
-        push(series(name, p), p.timeMs, v);
+        push(series(name, p, undefined, labelCacheSize < LABEL_CACHE_MAX ? cache : undefined), p.timeMs, v);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;

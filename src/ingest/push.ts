@@ -2,6 +2,7 @@
 // DELETE removes it. Pushed samples are stored at push time; series that leave a group get a staleness marker.
 import type { Labels, MetricMetadata, SampleIn, Store } from '../store/index.js';
 import { labelsKey, staleNaN } from '../store/index.js';
+import { limitReasons } from './otlp.js';
 import { ExpositionParseError, parseExposition } from './promtext.js';
 
 /** The answer of a push request. */
@@ -92,8 +93,10 @@ export function handlePush(
   }
   const metadata = new Map<string, MetricMetadata>();
   for (const [name, m] of parsed.metadata) metadata.set(name, m);
-  store.ingest({ samples, metadata, pushGroup: { key: groupKey, series: [...kept, ...pushed] } });
-  return { status: 200, body: '' };
+  const r = store.ingest({ samples, metadata, pushGroup: { key: groupKey, series: [...kept, ...pushed] } });
+  // The Pushgateway answers an empty 200; samples dropped by the store's limits are said in the body.
+  const reasons = limitReasons(store, { ...r, samplesOutOfOrder: 0 });
+  return { status: 200, body: reasons.length > 0 ? `${reasons.join('; ')}\n` : '' };
 }
 
 function familyOf(name: string, metadata: Map<string, MetricMetadata>): string {

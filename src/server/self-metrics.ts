@@ -78,6 +78,19 @@ export function ownMetricsText(
         server.droppedBackpressure,
       ),
     ]),
+    family(
+      'qobs_ingest_dropped_total',
+      'counter',
+      'Samples dropped by the ingest limits (limits: in qobs.yaml), by reason.',
+      [
+        formatSample('qobs_ingest_dropped_total', { reason: 'series_limit' }, st.samplesSeriesLimit),
+        formatSample(
+          'qobs_ingest_dropped_total',
+          { reason: 'label_value_too_long' },
+          st.samplesLabelValueTooLong,
+        ),
+      ],
+    ),
     family('qobs_ingest_queue_depth', 'gauge', 'Ingest requests being received or processed.', [
       formatSample('qobs_ingest_queue_depth', {}, server.inflight),
     ]),

@@ -83,6 +83,10 @@ export interface IngestResult {
   samplesDuplicate: number;
   /** Samples older than the series' last one (Prometheus rejects them too). */
   samplesOutOfOrder: number;
+  /** Samples dropped because they would have created a series beyond the per-metric limit. */
+  samplesSeriesLimit: number;
+  /** Samples dropped because a label value of their new series is longer than the limit. */
+  samplesLabelValueTooLong: number;
   spansAccepted: number;
   /** Spans whose (trace id, span id) was stored already. */
   spansDuplicate: number;

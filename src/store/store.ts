@@ -93,6 +93,10 @@ export interface StoreStats {
   samplesAppended: number;
   samplesDuplicate: number;
   samplesOutOfOrder: number;
+  /** Samples dropped because they would have created a series beyond `maxSeriesPerMetric`. */
+  samplesSeriesLimit: number;
+  /** Samples dropped because a label value of their new series was longer than `maxLabelValueLength`. */
+  samplesLabelValueTooLong: number;
   spansStored: number;
   logsStored: number;
   checkpoints: number;
@@ -150,6 +154,15 @@ export class Store implements SeriesSource {
   readonly maxBytes: number;
   private readonly chunkSamples: number;
   private readonly headMaxSamples: number;
+  /** Series one metric name may have (see StoreOptions). */
+  readonly maxSeriesPerMetric: number;
+  /** Longest label value of a new series, in characters (see StoreOptions). */
+  readonly maxLabelValueLength: number;
+  /** Series per metric name, kept with the series index (so it is right again after a reopen). */
+  private readonly seriesPerMetric = new Map<string, number>();
+  /** Scratch of accepted samples' times and values for one batch, reused. */
+  private acceptedTs = new Float64Array(1024);
+  private acceptedVs = new Float64Array(1024);
 
   private readonly byKey = new Map<string, SeriesState>();
   private readonly byId = new Map<number, SeriesState>();
@@ -166,6 +179,8 @@ export class Store implements SeriesSource {
     samplesAppended: 0,
     samplesDuplicate: 0,
     samplesOutOfOrder: 0,
+    samplesSeriesLimit: 0,
+    samplesLabelValueTooLong: 0,
     spansStored: 0,
     logsStored: 0,
     checkpoints: 0,
@@ -186,6 +201,18 @@ export class Store implements SeriesSource {
     this.maxBytes = opts.maxBytes ?? 0;
     this.chunkSamples = opts.chunkSamples ?? 440;
     this.headMaxSamples = opts.headMaxSamples ?? 1_000_000;
+    this.maxSeriesPerMetric = opts.maxSeriesPerMetric ?? 10_000;
+    this.maxLabelValueLength = opts.maxLabelValueLength ?? 2048;
+    if (!(this.maxSeriesPerMetric >= 1))
+      throw new StoreError(
+        'store_config',
+        `maxSeriesPerMetric must be at least 1, got ${opts.maxSeriesPerMetric}`,
+      );
+    if (!(this.maxLabelValueLength >= 1))
+      throw new StoreError(
+        'store_config',
+        `maxLabelValueLength must be at least 1, got ${opts.maxLabelValueLength}`,
+      );
     this.db = new Database(this.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
@@ -298,6 +325,8 @@ export class Store implements SeriesSource {
     };
     this.byKey.set(key, s);
     this.byId.set(id, s);
+    const metric = labels.__name__ ?? '';
+    this.seriesPerMetric.set(metric, (this.seriesPerMetric.get(metric) ?? 0) + 1);
     for (const name in labels) {
       let byValue = this.postings.get(name);
       if (!byValue) {
@@ -312,9 +341,22 @@ export class Store implements SeriesSource {
     return s;
   }
 
+  /** Why a sample may not create its series (the limits of StoreOptions), or undefined when it may. */
+  private refuseNewSeries(labels: Labels): 'series_limit' | 'label_value_too_long' | undefined {
+    for (const name in labels)
+      if (labels[name].length > this.maxLabelValueLength) return 'label_value_too_long';
+    if ((this.seriesPerMetric.get(labels.__name__ ?? '') ?? 0) >= this.maxSeriesPerMetric)
+      return 'series_limit';
+    return undefined;
+  }
+
   private removeSeriesState(s: SeriesState): void {
     this.byKey.delete(s.key);
     this.byId.delete(s.id);
+    const metric = s.labels.__name__ ?? '';
+    const n = (this.seriesPerMetric.get(metric) ?? 1) - 1;
+    if (n > 0) this.seriesPerMetric.set(metric, n);
+    else this.seriesPerMetric.delete(metric);
     for (const name in s.labels) {
       const byValue = this.postings.get(name);
       const list = byValue?.get(s.labels[name]);
@@ -409,6 +451,8 @@ export class Store implements SeriesSource {
         total.samplesAccepted += r.samplesAccepted;
         total.samplesDuplicate += r.samplesDuplicate;
         total.samplesOutOfOrder += r.samplesOutOfOrder;
+        total.samplesSeriesLimit += r.samplesSeriesLimit;
+        total.samplesLabelValueTooLong += r.samplesLabelValueTooLong;
       }
       return total;
     }
@@ -416,6 +460,8 @@ export class Store implements SeriesSource {
       samplesAccepted: 0,
       samplesDuplicate: 0,
       samplesOutOfOrder: 0,
+      samplesSeriesLimit: 0,
+      samplesLabelValueTooLong: 0,
       spansAccepted: 0,
       spansDuplicate: 0,
       logsAccepted: 0,
@@ -426,7 +472,15 @@ export class Store implements SeriesSource {
     const touched: SeriesState[] = [];
     const accepted: SeriesState[] = [];
     const wal = Buffer.allocUnsafe(samples.length * 20);
+    // A DataView writes the WAL records inline (Buffer's write methods are calls with bounds checks).
+    const walView = new DataView(wal.buffer, wal.byteOffset, wal.length);
     let walLen = 0;
+    if (this.acceptedTs.length < samples.length) {
+      this.acceptedTs = new Float64Array(samples.length);
+      this.acceptedVs = new Float64Array(samples.length);
+    }
+    const acceptedTs = this.acceptedTs;
+    const acceptedVs = this.acceptedVs;
     for (let i = 0; i < samples.length; i++) {
       const smp = samples[i];
       let key = smp.key ?? this.keyByLabels.get(smp.labels);
@@ -436,6 +490,15 @@ export class Store implements SeriesSource {
       }
       let s = this.byKey.get(key);
       if (!s) {
+        const refused = this.refuseNewSeries(smp.labels);
+        if (refused === 'series_limit') {
+          result.samplesSeriesLimit++;
+          continue;
+        }
+        if (refused === 'label_value_too_long') {
+          result.samplesLabelValueTooLong++;
+          continue;
+        }
         s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key);
         created.push(s);
       }
@@ -449,10 +512,13 @@ export class Store implements SeriesSource {
         touched.push(s);
       }
       s.lastT = smp.t;
-      wal.writeUInt32LE(s.id, walLen);
-      wal.writeDoubleLE(smp.t, walLen + 4);
-      wal.writeDoubleLE(smp.v, walLen + 12);
+      walView.setUint32(walLen, s.id, true);
+      walView.setFloat64(walLen + 4, smp.t, true);
+      walView.setFloat64(walLen + 12, smp.v, true);
       walLen += 20;
+      // Written through typed arrays so a stale NaN keeps its bits.
+      acceptedTs[accepted.length] = smp.t;
+      acceptedVs[accepted.length] = smp.v;
       accepted.push(s);
     }
     // The heads take the samples after the commit; until then lastT goes back to what they hold.
@@ -500,14 +566,14 @@ export class Store implements SeriesSource {
       });
     }
     // Committed: move the accepted samples into the heads (their order checks are already done).
-    for (let i = 0, off = 0; i < accepted.length; i++, off += 20) {
-      this.appendHead(accepted[i], wal.readDoubleLE(off + 4), wal.readDoubleLE(off + 12));
-    }
+    for (let i = 0; i < accepted.length; i++) this.appendHead(accepted[i], acceptedTs[i], acceptedVs[i]);
     for (const [name, m] of metaChanged) this.meta.set(name, m);
     result.samplesAccepted = accepted.length;
     this.counters.samplesAppended += accepted.length;
     this.counters.samplesDuplicate += result.samplesDuplicate;
     this.counters.samplesOutOfOrder += result.samplesOutOfOrder;
+    this.counters.samplesSeriesLimit += result.samplesSeriesLimit;
+    this.counters.samplesLabelValueTooLong += result.samplesLabelValueTooLong;
     this.counters.spansStored += result.spansAccepted;
     this.counters.logsStored += result.logsAccepted;
     if (this.headSamples >= this.headMaxSamples) this.checkpoint();
