@@ -45,6 +45,7 @@ export {
   ProviderUnavailableError,
 } from "./devices/index.js";
 export type { Provider, ProviderDevice, RetryOptions } from "./devices/index.js";
+export { QueueLengthUnknownError, RemoteDevice, SubmissionError } from "./devices/index.js";
 export {
   CanaryRunner,
   DeviceMonitor,

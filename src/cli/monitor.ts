@@ -70,6 +70,7 @@ export function startMonitor(
   entries: readonly MonitorEntry[],
 ): DeviceMonitor {
   const providers = entries.map((e) => providerFor(e));
+  const jobs = new JobTracer(observer, wb.store);
   const monitor = new DeviceMonitor({
     observer,
     providers: entries.map((e, i) => ({
@@ -81,13 +82,13 @@ export function startMonitor(
     })),
     history: new StoreCalibrationHistory(wb.store),
     drift: new DriftDetector(),
-    jobs: new JobTracer(observer, wb.store),
+    jobs,
   });
   monitor.start();
   wb.addTask(() => monitor.stop());
   // Canary circuits on the local devices; on remote ones only with both daily caps (they cost money).
   entries.forEach((e, i) => {
-    if (e.name !== 'local' && e.canaryIntervalMs) startRemoteCanaries(wb, observer, providers[i], e);
+    if (e.name !== 'local' && e.canaryIntervalMs) startRemoteCanaries(wb, observer, providers[i], e, jobs);
   });
   for (const e of entries) {
     if (e.name !== 'local' || !e.canaryIntervalMs) continue;
@@ -105,13 +106,15 @@ export function startMonitor(
 
 /**
  * Starts remote canaries for one provider entry: only its listed `devices`, only with both daily caps (a
- * missing one is logged and nothing runs). Devices are opened in the background; a failure is logged.
+ * missing one is logged and nothing runs). Devices are opened in the background; a failure is logged. Canary
+ * jobs go to `jobs` (traces, failure reasons, the store) as they are created and when they end.
  */
 export function startRemoteCanaries(
   wb: Pick<Workbench, 'addTask'>,
   observer: Observer,
   provider: Provider,
   e: MonitorEntry,
+  jobs?: JobTracer,
 ): void {
   const missing = [
     ...(e.canaryShotsPerDay === undefined ? ['canary_shots_per_day'] : []),
@@ -130,7 +133,7 @@ export function startRemoteCanaries(
     stopped = true;
     canaries?.stop();
   });
-  void Promise.all((e.devices ?? []).map((d) => RemoteDevice.open(provider, d)))
+  void Promise.all((e.devices ?? []).map((d) => RemoteDevice.open(provider, d, { jobs })))
     .then((devices) => {
       if (stopped) return;
       canaries = new CanaryRunner({

@@ -47,7 +47,10 @@ export interface Provider {
   /** Recent jobs, newest first, following the provider's pagination up to `limit`. */
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
   getJob(id: string): Promise<JobRecord>;
-  /** Present only where this adapter can submit (local, ionq). */
+  /**
+   * Checks the circuit and shots before any request (SubmissionError), sends one job, and returns a handle that
+   * polls it; counts in the project's bit order. Every adapter here has it; a monitor-only one may not.
+   */
   submit?(device: string, circuit: Circuit, options: SubmitOptions): Promise<JobHandle>;
 }
 

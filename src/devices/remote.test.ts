@@ -7,9 +7,10 @@ import { runDeviceConformance } from './conformance.js';
 import { KEY, startIbm } from './ibm/fake.case.js';
 import { IbmProvider } from './ibm/provider.js';
 import { LocalProvider } from './provider.js';
-import type { FakeApi } from './provider-conformance.case.js';
+import { FAKE_FAILING_SHOTS, FAKE_FAILURE_REASON, type FakeApi } from './provider-conformance.case.js';
 import { QueueLengthUnknownError, RemoteDevice } from './remote.js';
 import { SubmissionError } from './submission.js';
+import type { JobRecord } from './types.js';
 import type { Provider } from './provider.js';
 
 let api: FakeApi | undefined;
@@ -90,5 +91,26 @@ describe('RemoteDevice', () => {
     const dev = await RemoteDevice.open(new LocalProvider({ devices: ['local.statevector'] }), 'statevector');
     const rec = await (await dev.submit(new Circuit(1, 1).x(0).measure(0, 0), { shots: 10, seed: 1 })).wait();
     expect(rec.counts).toEqual({ '1': 10 });
+  });
+});
+
+describe('RemoteDevice jobs as traces', () => {
+  it('hands each job to the job observer when created and when it ends, failure reason included', async () => {
+    const seen: JobRecord[] = [];
+    const dev = await RemoteDevice.open(await ibm(), 'ibmq_lima', {
+      jobs: {
+        observe: (jobs) => {
+          seen.push(...jobs);
+          return jobs.length;
+        },
+      },
+    });
+    const c = new Circuit(1, 1).x(0).measure(0, 0);
+    const rec = await (await dev.submit(c, { shots: FAKE_FAILING_SHOTS })).wait();
+    expect(rec.status).toBe('failed');
+    expect(seen.map((j) => j.status)).toEqual(['queued', 'failed']);
+    expect(seen[1].error?.message).toContain(FAKE_FAILURE_REASON);
+    expect(seen[1].finishedAt).toBeInstanceOf(Date);
+    expect(seen.every((j) => j.id === rec.id && j.provider === 'ibm' && j.device === 'ibmq_lima')).toBe(true);
   });
 });

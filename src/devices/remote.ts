@@ -15,6 +15,11 @@ import type {
   SubmitOptions,
 } from './types.js';
 
+/** What a remote device tells about its jobs (a JobTracer: jobs as traces, failure reasons kept). */
+export interface JobObserver {
+  observe(jobs: readonly JobRecord[]): number;
+}
+
 /** The provider publishes no queue length for this device (IonQ): unknown, which is not zero. */
 export class QueueLengthUnknownError extends QobsError {
   constructor(deviceId: string) {
@@ -39,14 +44,22 @@ export class RemoteDevice implements Device {
     private readonly source: Provider,
     readonly name: string,
     readonly numQubits: number,
+    private readonly options: { jobs?: JobObserver } = {},
   ) {
     this.provider = source.name;
     this.id = `${source.name}.${name}`;
     this.canSubmit = typeof source.submit === 'function';
   }
 
-  /** Opens a device the provider lists; its qubit count comes from the list, else from its calibration. */
-  static async open(provider: Provider, name: string): Promise<RemoteDevice> {
+  /**
+   * Opens a device the provider lists; its qubit count comes from the list, else from its calibration. With
+   * `jobs`, every job submitted through it is handed over when it is created and when it ends.
+   */
+  static async open(
+    provider: Provider,
+    name: string,
+    options: { jobs?: JobObserver } = {},
+  ): Promise<RemoteDevice> {
     const listed = await provider.listDevices();
     const d = listed.find((x) => x.name === name);
     if (!d)
@@ -61,7 +74,7 @@ export class RemoteDevice implements Device {
         'device_qubits_unknown',
         `${d.id}: the provider says neither its qubit count nor its calibration`,
       );
-    return new RemoteDevice(provider, name, n);
+    return new RemoteDevice(provider, name, n, options);
   }
 
   status(): Promise<DeviceStatus> {
@@ -86,12 +99,23 @@ export class RemoteDevice implements Device {
       throw new SubmissionError(this.provider, 'device', `${this.id} can be monitored here but not run`);
     const handle = await this.source.submit(this.name, circuit, options);
     const calibratedAt = this.lastCalibration?.calibratedAt;
-    if (!calibratedAt) return handle;
-    const stamp = (r: JobRecord): JobRecord => (r.calibratedAt ? r : { ...r, calibratedAt });
+    const stamp = (r: JobRecord): JobRecord => (r.calibratedAt || !calibratedAt ? r : { ...r, calibratedAt });
+    const tell = (r: JobRecord) => {
+      try {
+        this.options.jobs?.observe([r]);
+      } catch {
+        // Tracing never fails a job.
+      }
+    };
+    tell(stamp(handle.record()));
     return {
       id: handle.id,
       record: () => stamp(handle.record()),
-      wait: async () => stamp(await handle.wait()),
+      wait: async () => {
+        const r = stamp(await handle.wait());
+        tell(r);
+        return r;
+      },
       cancel: () => handle.cancel(),
     };
   }

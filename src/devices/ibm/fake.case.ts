@@ -97,6 +97,9 @@ function ibmJob(job: FakeJob, status: keyof typeof IBM_STATUS) {
       ...(status === 'failed' ? { reason: FAKE_FAILURE_REASON, reason_code: 1500 } : {}),
     },
     params: { pubs: [['OPENQASM 3.0;', null, job.shots]], version: 2 },
+    ...(status === 'completed' || status === 'failed' || status === 'cancelled'
+      ? { ended: new Date(job.createdAt.getTime() + 1000).toISOString() }
+      : {}),
   };
 }
 
