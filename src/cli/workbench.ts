@@ -58,6 +58,10 @@ export async function launchWorkbench(
     catalogueFile,
     budgets: opts.demo && config.budgets.length === 0 ? [DEMO_BUDGET] : config.budgets,
     estimateAs: opts.demo ? DEMO_ESTIMATE_DEVICE : undefined,
+    budgetsNote:
+      opts.demo && config.budgets.length === 0
+        ? `The demo sets budget ${DEMO_BUDGET.name} (qobs.yaml sets none). The demo runs only on this machine, so its real spend stays 0; the what-if line charges the demo's runs as priced on ${DEMO_ESTIMATE_DEVICE}.`
+        : undefined,
   });
   const plugins: WorkbenchPlugin[] = [
     { name: 'ui', setup: (wb) => registerUi(wb.app) },

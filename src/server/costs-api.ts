@@ -48,6 +48,8 @@ export interface CostsApiOptions {
    * estimate (the demo sets one; a request's `estimateAs` overrides it). Nothing is added to the real spend.
    */
   readonly estimateAs?: string;
+  /** Where the budgets come from, when that needs saying (the demo's own budget); shown on the Costs page. */
+  readonly budgetsNote?: string;
   /** Milliseconds since the epoch, for budgets' current periods; injectable for tests. */
   readonly clock?: () => number;
 }
@@ -70,7 +72,7 @@ export interface BudgetView {
   readonly limit: number;
   readonly spent: number;
   readonly remaining: number;
-  /** Spend per day over the last 24 h (or since spending began in the period, if later); null: too little data. */
+  /** Spend per day over the last 24 h (or since spending began in the period, if later); null: under a minute of data. */
   readonly burnRatePerDay: number | null;
   /** When the budget runs out at that rate (ISO), or when it ran out; null when nothing is being spent. */
   readonly projectedExhaustion: string | null;
@@ -347,7 +349,8 @@ function burn(
   const windowMs = nowMs - windowStartMs;
   let inWindow = 0;
   for (const [b, v] of buckets) if (b * bucketMs >= windowStartMs - bucketMs / 2) inWindow += v;
-  const rate = windowMs >= MINUTE_MS ? (inWindow / windowMs) * DAY_MS : null;
+  // Nothing spent burns at zero; a spend too recent to time (under a minute) has no rate yet.
+  const rate = buckets.length === 0 ? 0 : windowMs >= MINUTE_MS ? (inWindow / windowMs) * DAY_MS : null;
   const remaining = round(limit - spent);
   let projectedMs: number | null = null;
   if (exhaustedAtMs !== undefined) projectedMs = exhaustedAtMs;
@@ -482,7 +485,8 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
             return reply.code(err.status).send({ error: err.message, field: err.field });
           throw err;
         }
-        return costsDoc(wb.store, st, catalogue, budgets, range, clock(), est);
+        const doc = costsDoc(wb.store, st, catalogue, budgets, range, clock(), est);
+        return options.budgetsNote ? { ...doc, budgetsNote: options.budgetsNote } : doc;
       });
     },
   };

@@ -5,7 +5,10 @@ export { startWorkbench, startWorkbench as createWorkbench, WorkbenchError } fro
 export { devicesApiPlugin } from './devices-api.js';
 export {
   type BudgetView,
+  type CatalogueDoc,
   type CostsApiOptions,
+  type CostsDoc,
+  type EstimateView,
   CostsQueryError,
   costCounterIncrease,
   costsApiPlugin,

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertsPlugin, defaultRulePackPath } from '../alerts/index.js';
+import { type BudgetSpec, defaultCatalogue } from '../cost/index.js';
+import { type CostsDoc, costsApiPlugin } from '../server/index.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { buildUiIntoTemp } from './testing/build.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
@@ -18,6 +20,13 @@ const shotsDir =
   process.env.QOBS_UPDATE_SCREENSHOTS === '1'
     ? join(repoRoot, 'docs', 'screenshots')
     : join(tmpdir(), `qobs-screenshots-${process.pid}`);
+// Budgets over the seeded costs: IBM nearly spent, Forte half spent, and one on a device nothing ran on, whose
+// what-if line charges the seeded local runs as priced there.
+const BUDGETS: BudgetSpec[] = [
+  { name: 'ibm-monthly', amountUsd: 20, provider: 'ibm' },
+  { name: 'forte-daily', amountUsd: 250, periodDays: 1, device: 'braket.ionq/forte-1' },
+  { name: 'garnet-what-if', amountUsd: 50, periodDays: 1, device: 'braket.iqm/garnet' },
+];
 const PAGES = ['overview', 'devices', 'executions', 'traces', 'logs', 'alerts', 'costs', 'explore'];
 
 describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], () => {
@@ -46,6 +55,7 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
           alerts.setup(wb);
         },
       },
+      costsApiPlugin({ catalogue: defaultCatalogue(), budgets: BUDGETS, estimateAs: 'braket.iqm/garnet' }),
     ]);
     ({ traceIds } = seedStore(tw.wb.store, { endMs, durationMs: 2 * 3_600_000, executions: 12 }));
     browser = await launchHeadless();
@@ -92,6 +102,12 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
       const file = join(shotsDir, `${id}.png`);
       await page.screenshot({ path: file, fullPage: id === 'overview' });
       expect(statSync(file).size).toBeLessThan(300 * 1024);
+      if (id === 'costs') {
+        // Below the fold: every budget with its burn-down and projection.
+        const budgets = join(shotsDir, 'costs-budgets.png');
+        await page.locator('[data-testid=budgets]').screenshot({ path: budgets });
+        expect(statSync(budgets).size).toBeLessThan(300 * 1024);
+      }
       expect(errors, `${id}: ${errors.join('\n')}`).toEqual([]);
       await page.close();
     }
@@ -131,6 +147,94 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
     const expected = tw.wb.store.searchLogs({ traceId: newest, limit: 100 }).length;
     expect(expected).toBe(3);
     await expect.poll(() => logRows.count()).toBe(expected);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows on the Costs page the costs API’s figures: by provider, device and day, every budget, the what-if', async () => {
+    const { page, errors } = await open(`costs?${rangeQs}`);
+    await expect
+      .poll(() => page.locator('[data-testid=budgets-table] tbody tr').count())
+      .toBe(BUDGETS.length);
+    const doc = (await (
+      await fetch(`${tw.wb.url}/api/costs?start=${startMs}&end=${endMs}`)
+    ).json()) as CostsDoc;
+    // The seeded metric and cost events describe the same executions, so their totals agree.
+    expect(doc.total).toBeGreaterThan(100);
+    expect(doc.events.total).toBeCloseTo(doc.total, 9);
+    const usd = (n: number) => `${n.toFixed(2)} USD`;
+    const rowTexts = (id: string) => page.locator(`[data-testid=${id}] tbody tr`).allTextContents();
+    expect(await page.locator('[data-testid=cost-total]').textContent()).toContain(usd(doc.total));
+    const providers = await rowTexts('cost-by-provider');
+    expect(providers).toHaveLength(doc.byProvider.length);
+    for (const r of doc.byProvider)
+      expect(providers.some((t) => t.includes(r.provider) && t.includes(usd(r.amount)))).toBe(true);
+    const devices = await rowTexts('cost-by-device');
+    expect(devices).toHaveLength(doc.byDevice.length);
+    for (const r of doc.byDevice)
+      expect(devices.find((t) => t.startsWith(r.device))).toBe(
+        `${r.device}${r.executions}${r.costEvents}${usd(r.amount)}`,
+      );
+    const days = await rowTexts('cost-by-day');
+    expect(days.map((t) => t.slice(0, 10))).toEqual(doc.byDay.map((d) => d.day));
+    for (const [i, d] of doc.byDay.entries()) expect(days[i]).toContain(usd(d.amount));
+    // Every budget: its spend, its remaining amount in words, and its own burn-down chart with a legend.
+    const budgetRows = await rowTexts('budgets-table');
+    for (const [i, b] of doc.budgets.entries()) {
+      expect(budgetRows[i]).toContain(b.name);
+      expect(budgetRows[i]).toContain(usd(b.spent));
+    }
+    expect(budgetRows[0]).toContain('(under 20% left)');
+    const burns = page.locator('[data-testid=burn-down]');
+    expect(await burns.count()).toBe(BUDGETS.length);
+    for (let i = 0; i < BUDGETS.length; i++) {
+      expect(await burns.nth(i).locator('canvas').count()).toBeGreaterThan(0);
+      expect(await burns.nth(i).locator('.inline-legend').textContent()).toContain('remaining');
+    }
+    const garnet = doc.budgets.find((b) => b.name === 'garnet-what-if')!;
+    expect(garnet.spent).toBe(0);
+    expect(garnet.whatIf!.spent).toBeGreaterThan(0);
+    expect(await burns.nth(2).locator('.inline-legend').textContent()).toContain(
+      `what-if remaining: ${usd(50 - garnet.whatIf!.spent)}`,
+    );
+    // The what-if is apart from the spend, and says so.
+    const estimate = (await page.locator('[data-testid=cost-estimate]').textContent()) ?? '';
+    expect(estimate).toContain(usd(doc.estimate!.total));
+    expect(estimate).toContain('nothing here was billed');
+    expect(await page.locator('[data-testid=catalogue-version]').textContent()).toContain(
+      defaultCatalogue().version,
+    );
+    // Keyboard: Enter on a budget row moves focus to its burn-down; on a device row it opens the device.
+    await page.locator('[data-testid=budgets-table] tbody tr').nth(1).focus();
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('budget-1');
+    await page.locator('[data-testid=cost-by-device] tbody tr').first().focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      (d) => location.hash.startsWith('#/devices') && location.hash.includes(encodeURIComponent(d)),
+      doc.byDevice[0].device,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('prices the local runs as another catalogue device, or not at all, from the picker', async () => {
+    const { page, errors } = await open(`costs?${rangeQs}`);
+    const picker = page.locator('[data-testid=estimate-device]');
+    await expect.poll(() => picker.inputValue()).toBe('braket.iqm/garnet');
+    await picker.selectOption('braket.rigetti/ankaa-3');
+    await page.waitForFunction(() => location.hash.includes('estimate=braket.rigetti'));
+    await waitReady(page);
+    await expect
+      .poll(() => page.locator('[data-testid=cost-estimate] h3').textContent())
+      .toContain('braket.rigetti/ankaa-3');
+    await page.locator('[data-testid=estimate-device]').selectOption('none');
+    await page.waitForFunction(() => location.hash.includes('estimate=none'));
+    await waitReady(page);
+    await expect
+      .poll(() => page.locator('[data-testid=budgets-table] tbody tr').count())
+      .toBe(BUDGETS.length);
+    expect(await page.locator('[data-testid=cost-estimate]').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -29,7 +29,18 @@ export const HOSTILE_MESSAGE = 'input was <script>window.__xss=4</script>';
 const EXEC_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300];
 const ERROR_TYPES = ['readout_error', 'gate_error', 'coherence_error'];
 const CIRCUIT_TYPES = ['bell', 'ghz', 'qaoa'];
-const PRICE = { ibm: 0.08, braket: 0.3, local: 0 } as const;
+const SHOTS = 1024;
+const EXECUTION_SECONDS = 1.8;
+/**
+ * What one seeded execution costs, by the shipped catalogue's rules: IBM 1.60 USD per second of usage (billed
+ * whatever the outcome), Braket IonQ Forte 0.30 USD a task + 0.08 USD a shot (a failed task is not charged),
+ * local devices nothing. The metric and the cost events are both derived from these, so they agree.
+ */
+const PRICE = {
+  ibm: { costType: 'qpu_time', amount: (_ok: boolean) => 1.6 * EXECUTION_SECONDS },
+  braket: { costType: 'qpu_task', amount: (ok: boolean) => (ok ? 0.3 + SHOTS * 0.08 : 0) },
+  local: { costType: 'local', amount: (_ok: boolean) => 0 },
+} as const;
 
 /** A deterministic pseudo-random number in [0, 1) from an integer key. */
 function noise(k: number): number {
@@ -80,7 +91,10 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
     sum: 0,
     count: 0,
   }));
+  const executions = planExecutions(opts, devices);
   const costs = new Map<string, number>();
+  for (const d of devices) costs.set(`${d.provider}\u0000${PRICE[d.provider].costType}`, 0);
+  let charged = 0;
   const start = Math.ceil((opts.endMs - opts.durationMs) / interval) * interval;
   const series = new Set<string>();
   let total = 0;
@@ -112,8 +126,6 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
         d.sum += secs;
         d.count++;
       }
-      const c = `${d.provider}\u0000execution`;
-      costs.set(c, (costs.get(c) ?? 0) + runs * PRICE[d.provider]);
       put({ __name__: 'quantum_circuit_executions_total', ...pd, status: 'success' }, t, d.ok);
       put({ __name__: 'quantum_circuit_executions_total', ...pd, status: 'error' }, t, d.err);
       for (const [b, le] of EXEC_BUCKETS.entries())
@@ -141,6 +153,12 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
           0.004 * (1 + i) * (1 + j) * (1 + 0.2 * Math.sin(step / 60 + j)),
         );
     }
+    // quantum_cost_total as a scrape at t sees it: every cost event at or before t counted.
+    for (; charged < executions.length && executions[charged].costAtMs <= t; charged++) {
+      const e = executions[charged];
+      const c = `${e.device.provider}\u0000${e.costType}`;
+      costs.set(c, (costs.get(c) ?? 0) + e.amount);
+    }
     for (const [key, v] of costs) {
       const [provider, costType] = key.split('\u0000');
       put({ __name__: 'quantum_cost_total', provider, cost_type: costType }, t, v);
@@ -148,27 +166,54 @@ export function seedStore(store: Store, opts: SeedOptions): SeedResult {
     if (batch.length >= 50_000) flush();
   }
   flush();
-  const traceIds = seedExecutions(store, opts, devices);
+  const traceIds = seedExecutions(store, opts, executions);
   return { samples: total, series: series.size, traceIds };
 }
 
-function seedExecutions(store: Store, opts: SeedOptions, devices: readonly DeviceState[]): string[] {
+/** One seeded execution: where and when it ran, whether it succeeded, and what it cost. */
+interface PlannedExecution {
+  readonly device: DeviceState;
+  readonly startMs: number;
+  readonly ok: boolean;
+  readonly costAtMs: number;
+  readonly costType: string;
+  readonly amount: number;
+}
+
+function planExecutions(opts: SeedOptions, devices: readonly DeviceState[]): PlannedExecution[] {
   const n = opts.executions ?? 12;
+  return Array.from({ length: n }, (_, i) => {
+    const device = devices[i % devices.length];
+    const startMs = opts.endMs - 30 * 60_000 + (i * 30 * 60_000) / Math.max(n, 1);
+    const ok = i % 5 !== 4;
+    const price = PRICE[device.provider];
+    return {
+      device,
+      startMs,
+      ok,
+      costAtMs: startMs + 2110,
+      costType: price.costType,
+      amount: price.amount(ok),
+    };
+  });
+}
+
+function seedExecutions(store: Store, opts: SeedOptions, executions: readonly PlannedExecution[]): string[] {
   const spans: SpanIn[] = [];
   const logs: LogIn[] = [];
   const traceIds: string[] = [];
   const resource = { 'service.name': 'qml-training' };
   const scope = { name: 'qobs', version: '0.1.0' };
   const circuits = ['bell_state', 'ghz_5', 'qaoa_maxcut_p2', 'vqc_iris_layer'];
-  for (let i = 0; i < n; i++) {
-    const d = devices[i % devices.length];
+  for (const [i, e] of executions.entries()) {
+    const d = e.device;
     const traceId = idHex(i + 1, 32);
     const rootId = idHex(1000 + i, 16);
     const spanId = idHex(2000 + i, 16);
     traceIds.push(traceId);
-    const startMs = opts.endMs - 30 * 60_000 + (i * 30 * 60_000) / Math.max(n, 1);
+    const startMs = e.startMs;
     const ns = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
-    const ok = i % 5 !== 4;
+    const ok = e.ok;
     const qubits = 2 + (i % 5);
     const fidelity = 0.8 + 0.15 * noise(i + 7);
     const method = i % 2 ? 'esp' : 'hellinger';
@@ -210,7 +255,7 @@ function seedExecutions(store: Store, opts: SeedOptions, devices: readonly Devic
           'quantum.circuit.name': circuit,
           'quantum.provider': d.provider,
           'quantum.device': d.device,
-          'quantum.shots': 1024,
+          'quantum.shots': SHOTS,
           'quantum.qubits': qubits,
           'quantum.circuit.depth': 3 + i,
           'quantum.circuit.gate_count': 6 + 3 * i,
@@ -264,9 +309,9 @@ function seedExecutions(store: Store, opts: SeedOptions, devices: readonly Devic
           device: d.device,
           execution_details: {
             circuit_name: circuit,
-            shots: 1024,
+            shots: SHOTS,
             status: ok ? 'success' : 'error',
-            execution_time_seconds: 1.8,
+            execution_time_seconds: EXECUTION_SECONDS,
             queue_time_seconds: 0.3,
           },
           quantum_metrics: {
@@ -279,17 +324,17 @@ function seedExecutions(store: Store, opts: SeedOptions, devices: readonly Devic
         spanId,
       ),
       log(
-        startMs + 2110,
+        e.costAtMs,
         'info',
         `cost of ${circuit}`,
         {
           event_type: 'quantum_cost_event',
           provider: d.provider,
           device: d.device,
-          cost_type: 'execution',
-          amount: 1024 * 0.0001 * (i + 1),
+          cost_type: e.costType,
+          amount: e.amount,
           currency: 'USD',
-          cost_details: { catalogue_version: '2026-11-01' },
+          cost_details: { catalogue_version: '2026-11-29.1', status: ok ? 'completed' : 'failed' },
         },
         spanId,
       ),

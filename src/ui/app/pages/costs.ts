@@ -1,18 +1,20 @@
-// Costs: by provider and cost type (PromQL on quantum_cost_total), by day, and by device with the budget
-// burn-down from the cost tracker's API.
+// Costs: by provider and cost type (PromQL on quantum_cost_total), then the costs API: by provider, device and
+// UTC day, every budget with its burn-down and projected exhaustion, what-if estimates, and the catalogue in use.
 import type { PanelSpec } from '../../../dashboards/index.js';
 import { NotAvailableError } from '../api.js';
-import { timeSeriesChart } from '../charts.js';
+import { type Line, timeSeriesChart } from '../charts.js';
 import type { PageContext, PageDef } from '../context.js';
-import { dataTable, errorBox, h, notAvailable, replace } from '../dom.js';
+import { type Child, dataTable, errorBox, h, notAvailable, replace } from '../dom.js';
 import { panelView } from '../panel.js';
+import { formatTime } from '../time.js';
 import { getDoc, pick, toNumber, toText } from '../workbench.js';
 
 const COST_PANELS: readonly PanelSpec[] = [
   {
     id: 'cost-provider-range',
     title: 'Cost by provider',
-    description: 'Cost accrued over the selected range, by provider.',
+    description:
+      'Cost accrued over the selected range, by provider (PromQL increase(), extrapolated to the range).',
     kind: 'donut',
     unit: 'currencyUSD',
     queries: [
@@ -55,14 +57,109 @@ const COST_PANELS: readonly PanelSpec[] = [
   },
 ];
 
-function money(v: unknown, currency = 'USD'): string {
+type Row = Record<string, unknown>;
+
+function rowsOf(v: unknown): Row[] {
+  return Array.isArray(v) ? (v as Row[]) : [];
+}
+
+function objOf(v: unknown): Row | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : undefined;
+}
+
+function money(v: unknown, currency: string): string {
   const n = toNumber(v);
   return n === undefined ? '–' : `${n.toFixed(2)} ${currency}`;
 }
 
-type Row = Record<string, unknown>;
-function rowsOf(v: unknown): Row[] {
-  return Array.isArray(v) ? (v as Row[]) : [];
+function when(iso: unknown): string {
+  const ms = Date.parse(toText(iso));
+  return Number.isFinite(ms) ? formatTime(ms) : '–';
+}
+
+function scopeText(b: Row): string {
+  const s = objOf(b.scope) ?? {};
+  const parts = ['project', 'provider', 'device']
+    .filter((k) => typeof s[k] === 'string' && s[k] !== '')
+    .map((k) => `${k} ${toText(s[k])}`);
+  return parts.length ? parts.join(', ') : 'all spend';
+}
+
+/** What a budget's projection says, in words (never a colour alone). */
+function projectionText(v: Row, periodEnd: unknown): string {
+  const at = toText(v.projectedExhaustion);
+  if (v.exhausted === true) return `exhausted ${when(at)}`;
+  if (!at) return toNumber(v.burnRatePerDay) === undefined ? 'too little data' : 'no spend: not running out';
+  return v.exhaustsBeforePeriodEnd === true
+    ? `runs out ${when(at)}`
+    : `lasts the period (ends ${when(periodEnd)})`;
+}
+
+function remainingBadge(limit: number | undefined, spent: number | undefined, currency: string): Child {
+  if (limit === undefined || spent === undefined) return '–';
+  const left = limit - spent;
+  const level = left < 0 ? 'red' : left < 0.2 * limit ? 'yellow' : 'green';
+  const words = left < 0 ? ' (over)' : left < 0.2 * limit ? ' (under 20% left)' : '';
+  return h('span', { class: `badge level-${level}` }, `${left.toFixed(2)} ${currency}${words}`);
+}
+
+/** A line of a burn-down chart and what its legend says. */
+interface BurnLine extends Line {
+  readonly legend: string;
+}
+
+/**
+ * Remaining budget over the period, as steps (spend lands at the end of each bucket), for the actual spend and the
+ * what-if, each with its projection from now at the current burn rate up to exhaustion or the period's end.
+ */
+function burnLines(b: Row, limit: number, currency: string): BurnLine[] {
+  const end = Date.parse(toText(b.periodEnd)) / 1000;
+  const linesOf = (name: string, v: Row | undefined): BurnLine[] => {
+    if (!v) return [];
+    const pts = rowsOf(v.burnDown)
+      .map((p) => ({ t: (toNumber(p.t) ?? Number.NaN) / 1000, s: toNumber(p.spent) ?? Number.NaN }))
+      .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.s));
+    if (pts.length === 0) return [];
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const [i, p] of pts.entries()) {
+      // A step: flat until just before the bucket's end, then down (one x per value: the chart merges equal xs).
+      if (i > 0 && p.s !== pts[i - 1].s && p.t - 1 > pts[i - 1].t) {
+        xs.push(p.t - 1);
+        ys.push(limit - pts[i - 1].s);
+      }
+      xs.push(p.t);
+      ys.push(limit - p.s);
+    }
+    const last = pts[pts.length - 1];
+    const left = limit - last.s;
+    const lines: BurnLine[] = [{ name, xs, ys, legend: `${name}: ${money(left, currency)}` }];
+    const rate = toNumber(v.burnRatePerDay);
+    if (rate !== undefined && rate > 0 && v.exhausted !== true && Number.isFinite(end) && end > last.t) {
+      const zeroAt = last.t + (left / rate) * 86_400;
+      const stop = Math.min(end, zeroAt);
+      const atStop = Math.max(0, left - (rate * (stop - last.t)) / 86_400);
+      lines.push({
+        name: `${name}, projected`,
+        xs: [last.t, stop],
+        ys: [left, atStop],
+        legend:
+          zeroAt <= end
+            ? `${name}, projected: none left at ${formatTime(zeroAt * 1000)}`
+            : `${name}, projected: ${money(atStop, currency)} left at the period's end`,
+      });
+    }
+    return lines;
+  };
+  return [...linesOf('remaining', b), ...linesOf('what-if remaining', objOf(b.whatIf))];
+}
+
+function legendList(lines: readonly BurnLine[]): HTMLElement {
+  return h(
+    'ul',
+    { class: 'inline-legend' },
+    lines.map((l, i) => h('li', null, h('span', { class: 'swatch', 'data-color': String(i) }), l.legend)),
+  );
 }
 
 export const costsPage: PageDef = {
@@ -71,105 +168,289 @@ export const costsPage: PageDef = {
   mount(root) {
     const views = COST_PANELS.map(panelView);
     const tracker = h('div', { class: 'results', 'data-testid': 'cost-tracker' });
-    let disposeChart: (() => void) | undefined;
+    let disposeCharts: Array<() => void> = [];
     root.append(
       h('div', { class: 'grid' }, ...views.map((v) => v.el)),
-      h('h2', null, 'By device, by day, and budgets'),
+      h('h2', null, 'Spend by provider, device and day; budgets'),
       tracker,
     );
 
-    async function loadTracker(ctx: PageContext): Promise<void> {
-      disposeChart?.();
-      disposeChart = undefined;
+    async function catalogueSection(ctx: PageContext, estimateDevice: string): Promise<Child[]> {
+      // The catalogue is optional for the page: without it there is no price list and no estimate picker.
+      let cat: Row;
       try {
-        const doc = await getDoc('/api/costs', { start: ctx.range.startMs, end: ctx.range.endMs });
+        cat = await getDoc('/api/costs/catalogue');
+      } catch {
+        return [];
+      }
+      const prices = rowsOf(cat.prices);
+      const currency = toText(cat.currency) || 'USD';
+      const choices = prices.filter((p) => p.model === 'task_shot' && p.confirmed === true);
+      const select = h(
+        'select',
+        {
+          'aria-label': 'Price local runs as',
+          'data-testid': 'estimate-device',
+          onchange: (ev: Event) =>
+            ctx.navigate('costs', { estimate: (ev.target as HTMLSelectElement).value || 'none' }),
+        },
+        h('option', { value: 'none' }, 'no estimate'),
+        ...choices.map((p) => h('option', { value: toText(p.device) }, toText(p.device))),
+      );
+      select.value = estimateDevice || 'none';
+      const fee = (v: unknown, unit: string) => (toNumber(v) === undefined ? '' : `${toNumber(v)} ${unit}`);
+      return [
+        h(
+          'p',
+          null,
+          h('label', null, 'Price the local runs in this range as ', select),
+          h('span', { class: 'muted' }, ' (a what-if, shown apart from the real spend)'),
+        ),
+        h(
+          'details',
+          { 'data-testid': 'catalogue' },
+          h(
+            'summary',
+            null,
+            `Prices in use: catalogue ${toText(cat.version)}, effective ${toText(cat.effectiveFrom)}`,
+          ),
+          dataTable({
+            caption: `Price catalogue ${toText(cat.version)}`,
+            rows: prices,
+            columns: [
+              { title: 'Device', cell: (p) => toText(p.device) },
+              { title: 'Model', cell: (p) => toText(p.model) },
+              {
+                title: `Fees (${currency})`,
+                cell: (p) =>
+                  [
+                    fee(p.perTaskUsd, '/task'),
+                    fee(p.perShotUsd, '/shot'),
+                    fee(p.perMinuteUsd, '/min'),
+                    fee(p.perSecondUsd, '/s'),
+                  ]
+                    .filter(Boolean)
+                    .join(' + ') || (p.model === 'free' ? 'free' : 'unset'),
+              },
+              { title: 'Confirmed', cell: (p) => (p.confirmed === true ? 'yes' : 'no: not priced') },
+              { title: 'Source', cell: (p) => `${toText(p.source)} (read ${toText(p.readOn)})` },
+            ],
+          }),
+        ),
+      ];
+    }
+
+    async function loadTracker(ctx: PageContext): Promise<void> {
+      for (const d of disposeCharts) d();
+      disposeCharts = [];
+      const estimateParam = ctx.params.get('estimate') ?? undefined;
+      try {
+        const doc = await getDoc('/api/costs', {
+          start: ctx.range.startMs,
+          end: ctx.range.endMs,
+          estimateAs: estimateParam,
+        });
         const currency = toText(doc.currency) || 'USD';
+        const byProvider = rowsOf(pick(doc, 'byProvider', 'by_provider'));
         const byDevice = rowsOf(pick(doc, 'byDevice', 'by_device'));
         const byDay = rowsOf(pick(doc, 'byDay', 'by_day'));
-        const budgets = rowsOf(pick(doc, 'budgets'));
-        const burnHost = h('div', { class: 'chart' });
+        const budgets = rowsOf(doc.budgets);
+        const estimate = objOf(doc.estimate);
+        const events = objOf(doc.events);
+        const total = toNumber(doc.total);
+        const eventsTotal = toNumber(events?.total);
+        const estByDay = new Map(rowsOf(estimate?.byDay).map((d) => [toText(d.day), toNumber(d.amount)]));
+        const versions = rowsOf(events?.catalogueVersions).map(toText).filter(Boolean);
+        const catalogue = await catalogueSection(ctx, estimateParam ?? toText(estimate?.device));
+        const burnSections: HTMLElement[] = [];
+        const charts: Array<[HTMLElement, Line[], [number, number]]> = [];
+        for (const [i, b] of budgets.entries()) {
+          const limit = toNumber(b.limit);
+          const host = h('div', { class: 'chart' });
+          const section = h(
+            'section',
+            { id: `budget-${i}`, tabindex: -1, 'data-testid': 'burn-down' },
+            h('h3', null, `Burn-down: ${toText(b.name)}`),
+          );
+          const lines = limit === undefined ? [] : burnLines(b, limit, currency);
+          const start = Date.parse(toText(b.periodStart)) / 1000;
+          const end = Date.parse(toText(b.periodEnd)) / 1000;
+          if (lines.length > 0 && Number.isFinite(start) && Number.isFinite(end)) {
+            section.append(host, legendList(lines));
+            charts.push([host, lines, [start, end]]);
+          } else section.append(h('p', { class: 'no-data' }, 'No burn-down for this budget.'));
+          burnSections.push(section);
+        }
+        const hasWhatIf = budgets.some((b) => objOf(b.whatIf));
         replace(
           tracker,
-          doc.catalogueVersion || doc.catalogue_version
+          h(
+            'p',
+            { class: 'muted', 'data-testid': 'catalogue-version' },
+            `Priced with catalogue ${toText(pick(doc, 'catalogueVersion', 'catalogue_version'))}`,
+            versions.length ? `; the cost events in this range name ${versions.join(', ')}` : '',
+            '.',
+          ),
+          catalogue,
+          h(
+            'p',
+            { 'data-testid': 'cost-total' },
+            h('strong', null, `Total in range: ${money(total, currency)}`),
+            h('span', { class: 'muted' }, ' (the exact rise of quantum_cost_total, without extrapolation)'),
+          ),
+          total !== undefined &&
+            eventsTotal !== undefined &&
+            Math.abs(total - eventsTotal) > 0.005 + 0.005 * total
             ? h(
-                'p',
-                { class: 'muted' },
-                `Priced with catalogue ${toText(pick(doc, 'catalogueVersion', 'catalogue_version'))}`,
+                'div',
+                { class: 'notice', role: 'status' },
+                `The cost events in this range sum to ${money(eventsTotal, currency)}, the metric to ${money(total, currency)}: `,
+                'events still in transit, a scrape not yet taken at the range’s end, or events lost on the way.',
               )
             : null,
+          h('h3', null, 'By provider'),
+          dataTable({
+            caption: 'Cost by provider and cost type',
+            testId: 'cost-by-provider',
+            rows: byProvider,
+            empty: 'No quantum_cost_total samples in this range',
+            columns: [
+              { title: 'Provider', cell: (r) => toText(r.provider) },
+              { title: 'Cost type', cell: (r) => toText(pick(r, 'costType', 'cost_type')) },
+              { title: 'Cost', cell: (r) => money(r.amount, currency), numeric: true },
+            ],
+          }),
           h('h3', null, 'By device'),
+          h(
+            'p',
+            { class: 'muted' },
+            'From the cost events (the metric has no device label); open a row for the device.',
+          ),
           dataTable({
             caption: 'Cost by device',
+            testId: 'cost-by-device',
             rows: byDevice,
+            empty: 'No executions or cost events in this range',
+            onOpen: (r) => ctx.navigate('devices', { device: toText(r.device) }),
             columns: [
               { title: 'Device', cell: (r) => toText(pick(r, 'device', 'id')) },
               { title: 'Executions', cell: (r) => toText(pick(r, 'executions', 'jobs')), numeric: true },
+              { title: 'Cost events', cell: (r) => toText(r.costEvents), numeric: true },
               { title: 'Cost', cell: (r) => money(pick(r, 'amount', 'cost'), currency), numeric: true },
             ],
           }),
-          h('h3', null, 'By day'),
+          h('h3', null, 'By day (UTC)'),
           dataTable({
-            caption: 'Cost by day',
+            caption: 'Cost by UTC day',
+            testId: 'cost-by-day',
             rows: byDay,
             columns: [
               { title: 'Day', cell: (r) => toText(pick(r, 'day', 'date')) },
               { title: 'Cost', cell: (r) => money(pick(r, 'amount', 'cost'), currency), numeric: true },
+              ...(estimate
+                ? [
+                    {
+                      title: `What-if on ${toText(estimate.device)}`,
+                      cell: (r: Row) => money(estByDay.get(toText(r.day)), currency),
+                      numeric: true,
+                    },
+                  ]
+                : []),
             ],
           }),
-          h('h3', null, 'Budgets'),
-          dataTable({
-            caption: 'Budgets',
-            rows: budgets,
-            empty: 'No budget is configured',
-            columns: [
-              { title: 'Budget', cell: (r) => toText(pick(r, 'name', 'id')) },
-              { title: 'Period', cell: (r) => toText(r.period) },
-              { title: 'Limit', cell: (r) => money(pick(r, 'limit', 'amount'), currency), numeric: true },
-              { title: 'Spent', cell: (r) => money(pick(r, 'spent'), currency), numeric: true },
-              {
-                title: 'Remaining',
-                numeric: true,
-                cell: (r) => {
-                  const limit = toNumber(pick(r, 'limit', 'amount'));
-                  const spent = toNumber(r.spent);
-                  if (limit === undefined || spent === undefined) return '–';
-                  const left = limit - spent;
-                  return h(
-                    'span',
-                    { class: `badge level-${left < 0 ? 'red' : left < 0.2 * limit ? 'yellow' : 'green'}` },
-                    `${left.toFixed(2)} ${currency}${left < 0 ? ' (over)' : ''}`,
-                  );
+          estimate
+            ? h(
+                'section',
+                { 'data-testid': 'cost-estimate' },
+                h('h3', null, `What-if: local runs priced as ${toText(estimate.device)}`),
+                h('p', { class: 'notice', role: 'note' }, toText(estimate.note)),
+                h(
+                  'p',
+                  null,
+                  `${toText(estimate.executions)} local runs would have cost ${money(estimate.total, currency)}`,
+                  toNumber(estimate.unpricedExecutions)
+                    ? ` (${toText(estimate.unpricedExecutions)} runs without a shot count were left out)`
+                    : '',
+                  '.',
+                ),
+                dataTable({
+                  caption: 'What-if cost by local device',
+                  rows: rowsOf(estimate.byDevice),
+                  empty: 'No local runs in this range',
+                  columns: [
+                    { title: 'Ran on', cell: (r) => toText(r.device) },
+                    { title: 'Executions', cell: (r) => toText(r.executions), numeric: true },
+                    { title: 'Would have cost', cell: (r) => money(r.amount, currency), numeric: true },
+                  ],
+                }),
+              )
+            : null,
+          h(
+            'section',
+            { 'data-testid': 'budgets' },
+            h('h3', null, 'Budgets'),
+            doc.budgetsNote ? h('p', { class: 'notice', role: 'note' }, toText(doc.budgetsNote)) : null,
+            h(
+              'p',
+              { class: 'muted' },
+              'Spend in each budget’s current period (periods start at UTC midnight, counted from 1970-01-01); the projection follows the last 24 hours’ burn rate, or the rate since spending began in the period. Open a row for its burn-down.',
+            ),
+            dataTable({
+              caption: 'Budgets',
+              testId: 'budgets-table',
+              rows: budgets,
+              empty: 'No budget is configured (cost.budgets in qobs.yaml)',
+              onOpen: (r) => document.getElementById(`budget-${budgets.indexOf(r)}`)?.focus(),
+              columns: [
+                { title: 'Budget', cell: (r) => toText(pick(r, 'name', 'id')) },
+                { title: 'Scope', cell: scopeText },
+                {
+                  title: 'Period',
+                  cell: (r) => `${toText(r.period)} from ${when(r.periodStart)}`,
                 },
-              },
-            ],
-          }),
-          h('h3', null, 'Budget burn-down'),
-          burnHost,
+                { title: 'Limit', cell: (r) => money(pick(r, 'limit', 'amount'), currency), numeric: true },
+                { title: 'Spent', cell: (r) => money(r.spent, currency), numeric: true },
+                {
+                  title: 'Remaining',
+                  numeric: true,
+                  cell: (r) =>
+                    remainingBadge(toNumber(pick(r, 'limit', 'amount')), toNumber(r.spent), currency),
+                },
+                {
+                  title: 'Burn rate',
+                  numeric: true,
+                  cell: (r) =>
+                    toNumber(r.burnRatePerDay) === undefined
+                      ? '–'
+                      : `${money(r.burnRatePerDay, currency)}/day`,
+                },
+                { title: 'Projection', cell: (r) => projectionText(r, r.periodEnd) },
+                ...(hasWhatIf
+                  ? [
+                      {
+                        title: 'What-if spent',
+                        numeric: true,
+                        cell: (r: Row) => {
+                          const w = objOf(r.whatIf);
+                          return w ? money(w.spent, currency) : '–';
+                        },
+                      },
+                      {
+                        title: 'What-if projection',
+                        cell: (r: Row) => {
+                          const w = objOf(r.whatIf);
+                          return w ? projectionText(w, r.periodEnd) : '–';
+                        },
+                      },
+                    ]
+                  : []),
+              ],
+            }),
+            ...burnSections,
+          ),
         );
-        // Burn-down: each budget's remaining amount after each day's spend.
-        const budget = budgets[0];
-        const limit = budget ? toNumber(pick(budget, 'limit', 'amount')) : undefined;
-        if (limit !== undefined && byDay.length > 0) {
-          const days = byDay
-            .map((d) => ({
-              t: Date.parse(toText(pick(d, 'day', 'date'))) / 1000,
-              v: toNumber(pick(d, 'amount', 'cost')) ?? 0,
-            }))
-            .filter((d) => Number.isFinite(d.t))
-            .sort((a, b) => a.t - b.t);
-          let left = limit;
-          const ys = days.map((d) => (left -= d.v));
-          const xs = days.map((d) => d.t);
-          disposeChart = timeSeriesChart(
-            burnHost,
-            [{ name: `${toText(budget.name)} remaining`, xs, ys }],
-            'short',
-            [xs[0], xs[xs.length - 1] + 86400],
-            160,
-          );
-        } else {
-          burnHost.append(h('p', { class: 'no-data' }, 'A burn-down needs a budget and daily costs.'));
-        }
+        for (const [host, lines, range] of charts)
+          disposeCharts.push(timeSeriesChart(host, lines, 'currencyUSD', range, 160));
       } catch (err) {
         replace(
           tracker,
@@ -186,7 +467,7 @@ export const costsPage: PageDef = {
       },
       dispose() {
         for (const v of views) v.dispose();
-        disposeChart?.();
+        for (const d of disposeCharts) d();
       },
     };
   },
