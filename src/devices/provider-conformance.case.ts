@@ -40,6 +40,8 @@ export interface FakeApi {
   fail(fault: Fault, times?: number, match?: (method: string, url: URL) => boolean): void;
   /** API requests seen (those `affects` accepts). */
   readonly requests: number;
+  /** Faults still to be answered (0 once `fail(fault, n)` has answered its n requests). */
+  readonly pendingFaults: number;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,9 @@ export async function startFakeApi(
     get requests() {
       return requests;
     },
+    get pendingFaults() {
+      return remaining;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -155,6 +160,8 @@ export const FAKE_FAILURE_REASON = 'The device was taken for calibration while t
 /** A job a fake API accepted: the program it ran and the state it reports. */
 export interface FakeJob {
   readonly id: string;
+  /** The program text as the provider received it. */
+  readonly program: string;
   readonly circuit: Circuit;
   readonly shots: number;
   /** Counts in the project's order (clbit 0 rightmost), from an ideal simulation of the program sent. */
@@ -179,6 +186,7 @@ export class FakeJobs {
     const counts = simulate(circuit, { shots, seed: 7 }).counts;
     const job: FakeJob = {
       id: `fakejob-${++this.n}-${Math.random().toString(36).slice(2, 8)}`,
+      program,
       circuit,
       shots,
       counts,
@@ -216,6 +224,8 @@ export interface SubmissionHarness {
   readonly jobs: FakeJobs;
   /** Whether a request is the job creation (faults aimed at it). */
   isSubmit(method: string, url: URL): boolean;
+  /** Whether a request reads a submitted job's status. */
+  isPoll(method: string, url: URL): boolean;
   /** The creation request may be retried after a 5xx (Braket's client token makes it safe). */
   readonly submitIdempotent: boolean;
 }
@@ -453,6 +463,7 @@ export function runProviderConformance(h: ProviderHarness): void {
         const before = sub.jobs.created;
         api.fail({ status: 429, retryAfterSeconds: 2 }, 1, (m, u) => sub.isSubmit(m, u));
         const job = await submit(marked(), 50);
+        expect(api.pendingFaults).toBe(0);
         expect(sleeps).toContain(2000);
         expect(sub.jobs.created - before).toBe(1);
         expect((await job.wait()).status).toBe('completed');
@@ -462,6 +473,8 @@ export function runProviderConformance(h: ProviderHarness): void {
         const before = sub.jobs.created;
         api.fail({ status: 503 }, 1, (m, u) => sub.isSubmit(m, u));
         const attempt = submit(marked(), 50);
+        await attempt.catch(() => undefined);
+        expect(api.pendingFaults).toBe(0);
         if (sub.submitIdempotent) {
           await attempt;
           expect(sub.jobs.created - before).toBe(1);
@@ -471,6 +484,26 @@ export function runProviderConformance(h: ProviderHarness): void {
           expect(sub.jobs.created - before).toBe(0);
         }
         api.fail('malformed', 0);
+      });
+
+      it('a status poll failing past its retries is polled again at the next interval; the job completes', async () => {
+        const job = await submit(marked(), 40);
+        // Three 503s: the request's three attempts all fail once, so one poll fails and the next succeeds.
+        api.fail({ status: 503 }, 3, (m, u) => sub.isPoll(m, u));
+        const rec = await job.wait();
+        expect(api.pendingFaults).toBe(0);
+        api.fail('malformed', 0);
+        expect(rec.status).toBe('completed');
+        expect(rec.counts).toEqual({ '001': 40 });
+      });
+
+      it('a poll answered 401 ends wait() with the auth error, not a silent loop', async () => {
+        const job = await submit(marked(), 40);
+        api.fail({ status: 401 }, 20, (m, u) => sub.isPoll(m, u));
+        const err = await rejects(job.wait());
+        expect(api.pendingFaults).toBeGreaterThan(0); // one refused poll ended it
+        api.fail('malformed', 0);
+        expect(err).toBeInstanceOf(ProviderAuthError);
       });
 
       it('cancels a queued job: wait() resolves cancelled', async () => {

@@ -3,7 +3,12 @@
 import { type Circuit, decompose, flatten } from '../circuit/index.js';
 import { QobsError } from '../errors.js';
 import { defaultSleep } from './provider-http.js';
-import { ProviderResponseError, ProviderTimeoutError } from './provider.js';
+import {
+  ProviderRateLimitError,
+  ProviderResponseError,
+  ProviderTimeoutError,
+  ProviderUnavailableError,
+} from './provider.js';
 import type { JobHandle, JobRecord, ProviderName, SubmitOptions } from './types.js';
 
 /** A circuit or options that cannot be sent, found before any request; `field` names what is wrong. */
@@ -248,6 +253,11 @@ export interface PollOptions {
   readonly maxPollMs?: number;
   /** wait() gives up with a ProviderTimeoutError after this long (default 24 hours: queues are long). */
   readonly waitTimeoutMs?: number;
+  /**
+   * Polls in a row that may fail (provider unavailable, timed out or rate limited, after the request's own
+   * retries) before wait() rejects (default 5): a job outlives a provider's bad minute.
+   */
+  readonly maxPollFailures?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -255,7 +265,8 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * A JobHandle that polls `fetch` (status, and results once completed) with exponential backoff. Concurrent
- * wait() calls share one polling loop; wait() resolves with the final record, failed or not.
+ * wait() calls share one polling loop; wait() resolves with the final record, failed or not, and rejects only
+ * after `maxPollFailures` transient failures in a row, or at once for any other error.
  */
 export function polledJob(
   provider: ProviderName,
@@ -268,17 +279,28 @@ export function polledJob(
   const maxPollMs = options.maxPollMs ?? 60_000;
   const waitTimeoutMs = options.waitTimeoutMs ?? 86_400_000;
   const sleep = options.sleep ?? defaultSleep;
+  const maxPollFailures = options.maxPollFailures ?? 5;
   let last = initial;
   let waiting: Promise<JobRecord> | undefined;
   const loop = async (): Promise<JobRecord> => {
     const startedMs = Date.now();
     let delayMs = pollMs;
+    let failures = 0;
     while (!FINAL.has(last.status)) {
       if (Date.now() - startedMs > waitTimeoutMs)
         throw new ProviderTimeoutError(provider, waitTimeoutMs, `job ${initial.id} did not finish`);
       await sleep(delayMs);
-      last = await fetch();
       delayMs = Math.min(maxPollMs, delayMs * 2);
+      try {
+        last = await fetch();
+        failures = 0;
+      } catch (err) {
+        const transient =
+          err instanceof ProviderUnavailableError ||
+          err instanceof ProviderTimeoutError ||
+          err instanceof ProviderRateLimitError;
+        if (!transient || ++failures >= maxPollFailures) throw err;
+      }
     }
     return last;
   };

@@ -1,6 +1,7 @@
 // Braket adapter: the shared conformance suite, through the real @aws-sdk/client-braket pointed at a local
 // server that answers as the Braket REST API (restJson1) does, with static fake credentials.
 import { describe, expect, it } from 'vitest';
+import { Circuit } from '../../circuit/index.js';
 import {
   FAKE_FAILURE_REASON,
   type FakeApi,
@@ -9,7 +10,7 @@ import {
   runProviderConformance,
   startFakeApi,
 } from '../provider-conformance.case.js';
-import { clbitSources } from '../submission.js';
+import { clbitSources, SubmissionError } from '../submission.js';
 import { readBraketCapabilities } from './calibration.js';
 import { BraketProvider, braketDeviceName } from './provider.js';
 
@@ -356,6 +357,8 @@ runProviderConformance({
     device: 'iqm/garnet',
     numQubits: 3,
     jobs,
+    isPoll: (method, url) =>
+      method === 'GET' && /^\/quantum-task\/.*fakejob-[^/]+$/.test(decodeURIComponent(url.pathname)),
     isSubmit: (method, url) => method === 'POST' && url.pathname === '/quantum-task',
     // A client token makes CreateQuantumTask idempotent: a retry after a 5xx cannot create a second task.
     submitIdempotent: true,
@@ -379,5 +382,81 @@ describe('readBraketCapabilities', () => {
   it('names devices by the <vendor>/<device> part of the ARN', () => {
     expect(braketDeviceName(ARN.forte)).toBe('ionq/forte-1');
     expect(braketDeviceName(ARN.sv1)).toBe('amazon/sv1');
+  });
+});
+
+describe('BraketProvider.submit', () => {
+  const make = (api: FakeApi, more: Record<string, unknown> = {}) =>
+    new BraketProvider({
+      endpoint: api.url,
+      region: 'eu-north-1',
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET },
+      outputS3Bucket: BUCKET,
+      s3Endpoint: api.url,
+      pollMs: 1,
+      ...more,
+    });
+
+  it('sends an OpenQASM 3 program with Braket gate names and reads results.json from S3', async () => {
+    const api = await startBraket();
+    try {
+      const c = new Circuit(2, 2).h(0).cx(0, 1).sdg(1).tdg(0).measure(0, 0).measure(1, 1);
+      const rec = await (await make(api).submit('iqm/garnet', c, { shots: 100 })).wait();
+      expect(rec.status).toBe('completed');
+      expect(rec.id).toMatch(/^arn:aws:braket:eu-north-1:123456789012:quantum-task\/fakejob-/);
+      expect(rec.startedAt).toBeNull(); // Braket does not say when a task started
+      const job = [...jobs.jobs.values()].find((j) => rec.id.endsWith(j.id))!;
+      expect(job.program).toMatch(/^OPENQASM 3\.0;\nqubit\[2\] q;\nbit\[2\] c;\n/);
+      expect(job.program).toMatch(/^cnot q\[0\], q\[1\];$/m);
+      expect(job.program).toMatch(/^si q\[1\];$/m);
+      expect(job.program).toMatch(/^ti q\[0\];$/m);
+      expect(job.program).not.toMatch(/include|^cx /m);
+      expect(Object.keys(rec.counts ?? {}).sort()).toEqual(['00', '11']);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('needs an S3 bucket for results, and says which option before any request', async () => {
+    const api = await startBraket();
+    try {
+      const saved = process.env.QOBS_BRAKET_S3_BUCKET;
+      delete process.env.QOBS_BRAKET_S3_BUCKET;
+      try {
+        const before = api.requests;
+        const p = make(api, { outputS3Bucket: undefined });
+        const err = await p
+          .submit('iqm/garnet', new Circuit(1, 1).x(0).measure(0, 0), { shots: 10 })
+          .catch((e) => e);
+        expect(err).toBeInstanceOf(SubmissionError);
+        expect((err as SubmissionError).field).toBe('outputS3Bucket');
+        expect(api.requests).toBe(before);
+      } finally {
+        if (saved !== undefined) process.env.QOBS_BRAKET_S3_BUCKET = saved;
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('reads measurementProbabilities when a result carries no per-shot rows', async () => {
+    const c = new Circuit(3, 2).measure(2, 0).measure(0, 1);
+    const p = new BraketProvider({
+      region: 'eu-north-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    // Stubbing the S3 read only: the parsing is what is under test here.
+    const doc = { measuredQubits: [0, 2], measurementProbabilities: { '10': 0.25, '01': 0.75 } };
+    (p as unknown as { s3: () => Promise<unknown> }).s3 = async () => ({
+      client: { send: async () => ({ Body: { transformToString: async () => JSON.stringify(doc) } }) },
+      sdk: { GetObjectCommand: class {} },
+    });
+    const counts = await p.results(
+      { outputS3Bucket: 'b', outputS3Directory: 'd', $metadata: {} } as never,
+      c,
+      8,
+    );
+    // `10` over [q0, q2]: q0 = 1 (clbit 1) -> `10`; `01`: q2 = 1 (clbit 0) -> `01`.
+    expect(counts).toEqual({ '10': 2, '01': 6 });
   });
 });

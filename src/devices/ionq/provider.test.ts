@@ -188,6 +188,7 @@ runProviderConformance({
     device: 'simulator',
     numQubits: 29,
     jobs,
+    isPoll: (method, url) => method === 'GET' && /^\/v0\.3\/jobs\/fakejob-[^/]+$/.test(url.pathname),
     isSubmit: (method, url) => method === 'POST' && url.pathname === '/v0.3/jobs',
     // IonQ's POST /jobs has no idempotency key: after a 5xx the job may exist, so it is not sent again.
     submitIdempotent: false,
