@@ -164,6 +164,15 @@ describe('ingest limits', () => {
     );
   });
 
+  it('counts invalid UTF-8 in metric attributes that lazy decoding skipped', () => {
+    const body = encodeMetricsProto(gaugeRequest('utf8_check', ['VALUE'], T0));
+    body[body.indexOf('VALUE') + 1] = 0xff;
+    const stats = newOtlpStats();
+    const d = decodeOtlp('metrics', 'protobuf', body, stats);
+    expect(stats.invalidUtf8).toBe(1);
+    expect(d.batch.samples?.[0].labels.dev).toBe('V\uFFFDLUE');
+  });
+
   it('refuses malformed attribute bytes that lazy decoding skipped, as a 400', () => {
     const body = encodeMetricsProto(gaugeRequest('bad_attr', ['ok-1'], T0));
     // Turn the attribute's value (AnyValue string, tag 0x0a) into a field of wire type 7, which is invalid.

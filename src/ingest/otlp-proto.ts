@@ -420,7 +420,7 @@ function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
  * The attributes of a data point, decoding them first when the decoder left them lazy. Throws
  * MalformedPayloadError when those bytes are not valid KeyValues.
  */
-export function pointAttributes(p: NumberPointIn): Attributes {
+export function pointAttributes(p: NumberPointIn, counts?: { invalidUtf8: number }): Attributes {
   if (p.attrBuf !== undefined) {
     const r = new WireReader(p.attrBuf, p.attrStart, p.attrEnd);
     while (r.pos < r.end) {
@@ -428,6 +428,7 @@ export function pointAttributes(p: NumberPointIn): Attributes {
       if (t === 58) keyValue(r, r.delimited(), p.attributes);
       else r.skip(t & 7);
     }
+    if (counts) counts.invalidUtf8 += r.invalidUtf8;
     p.attrBuf = undefined;
     p.attrStart = undefined;
     p.attrEnd = undefined;

@@ -206,6 +206,7 @@ export function decodeOtlp(
       stats.invalidUtf8 += d.invalidUtf8;
     }
     const c = convertMetrics(rms);
+    stats.invalidUtf8 += c.invalidUtf8;
     return {
       batch: { samples: c.samples, metadata: c.metadata },
       rejected: c.rejected,

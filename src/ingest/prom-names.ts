@@ -141,6 +141,8 @@ export interface ConvertedMetrics {
   /** Data points that could not be stored, with the reasons (for OTLP partialSuccess). */
   rejected: number;
   reasons: string[];
+  /** Strings with invalid UTF-8 in attributes decoded here (lazily decoded points; see decodeMetricsProto). */
+  invalidUtf8: number;
 }
 
 function formatBound(b: number): string {
@@ -151,7 +153,13 @@ function formatBound(b: number): string {
 
 /** Converts decoded OTLP metrics to Prometheus samples and metadata. */
 export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedMetrics {
-  const out: ConvertedMetrics = { samples: [], metadata: new Map(), rejected: 0, reasons: [] };
+  const out: ConvertedMetrics = {
+    samples: [],
+    metadata: new Map(),
+    rejected: 0,
+    reasons: [],
+    invalidUtf8: 0,
+  };
   const stale = staleNaN();
   for (const rm of resourceMetrics) {
     const base: Record<string, string> = {};
@@ -198,6 +206,11 @@ interface CachedSeries {
 function seriesCache(prefix: string): Map<string, CachedSeries> {
   let m = labelCacheBySeries.get(prefix);
   if (!m) {
+    // Metrics without points still add a map: bound their number too.
+    if (labelCacheBySeries.size >= LABEL_CACHE_MAX) {
+      labelCacheBySeries.clear();
+      labelCacheSize = 0;
+    }
     m = new Map();
     labelCacheBySeries.set(prefix, m);
   }
@@ -236,7 +249,7 @@ function convertMetric(
     const inner = cache ?? seriesCache(`${name}\u0001${context}${extra ? `\u0001${extra[1]}` : ''}`);
     let hit = inner.get(attrKey);
     if (!hit) {
-      const labels = build(name, pointAttributes(p as NumberPointIn), extra);
+      const labels = build(name, pointAttributes(p as NumberPointIn, out), extra);
       hit = { labels, key: labelsKey(labels) };
       if (labelCacheSize >= LABEL_CACHE_MAX) {
         labelCacheBySeries.clear();
