@@ -310,9 +310,18 @@ describe('costs API', () => {
     expect(tiny.exhausted).toBe(true);
     const firstIbm = costs.find((c) => c.provider === 'ibm' && c.t > Date.parse('2026-03-02T00:00:00Z'))!;
     expect(Math.abs(Date.parse(tiny.projectedExhaustion!) - firstIbm.t)).toBeLessThanOrEqual(3 * 60_000);
-    // braket-daily: the burn rate since spending began today (at midnight) is the spend over six hours.
+    // braket-daily: the burn rate is the spend since spending began today (the first Braket cost after midnight).
     const daily = budgets.find((b) => b.name === 'braket-daily')!;
-    expect(daily.burnRatePerDay! / 4).toBeCloseTo(daily.spent, 0);
+    const firstBraket = costs.find(
+      (c) => c.provider === 'braket' && c.t > Date.parse('2026-03-02T00:00:00Z'),
+    )!;
+    expect(daily.burnRatePerDay).toBeCloseTo((daily.spent / (END - firstBraket.t)) * DAY, 6);
+    // garnet (30 days): spending began more than 24 hours ago, so the rate is the last day's spend.
+    const garnet = budgets.find((b) => b.name === 'garnet')!;
+    const lastDay = sum(
+      costs.filter((c) => c.device === 'iqm/garnet' && inRange(c.t, END - DAY, END)).map((c) => c.amount),
+    );
+    expect(Math.abs(garnet.burnRatePerDay! - lastDay)).toBeLessThanOrEqual(2 * (0.3 + 100 * 0.00145));
   });
 
   it('prices local runs as the estimate device, apart from the real spend', async () => {

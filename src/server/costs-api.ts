@@ -227,7 +227,8 @@ function statements(store: Store): Record<StatementName, Statement> {
       .pluck(),
     eventsByBucket: db.prepare(
       `SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${PROJECT} AS project,
-         ${A('$.currency')} AS currency, time_ns / ? AS bucket, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount
+         ${A('$.currency')} AS currency, time_ns / ? AS bucket, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount,
+         MIN(CASE WHEN ${VALID_AMOUNT} AND ${AMOUNT} > 0 THEN time_ns END) AS first_ns
        FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3, 4, 5`,
     ),
     executionsByDevice: db.prepare(
@@ -237,7 +238,8 @@ function statements(store: Store): Record<StatementName, Statement> {
     // Local runs grouped by what their price depends on (shots, outcome) and by time bucket.
     localRuns: db.prepare(
       `SELECT ${A('$."quantum.device"')} AS device, ${A('$."quantum.shots"')} AS shots,
-         COALESCE(${A('$."quantum.execution.success"')}, status_code != 2) AS ok, start_ns / ? AS bucket, COUNT(*) AS n
+         COALESCE(${A('$."quantum.execution.success"')}, status_code != 2) AS ok, start_ns / ? AS bucket, COUNT(*) AS n,
+         MIN(start_ns) AS first_ns
        FROM spans WHERE ${EXECUTION_SPANS} AND ${A('$."quantum.provider"')} = 'local' AND start_ns > ? AND start_ns <= ?
        GROUP BY 1, 2, 3, 4`,
     ),
@@ -278,10 +280,13 @@ function priceLocalRuns(
   byDevice: Map<string, { executions: number; amount: number }>;
   byBucket: Map<number, number>;
   unpriced: number;
+  /** When the first run that costs something started (ms), if any. */
+  firstSpendMs: number | undefined;
 } {
   const byDevice = new Map<string, { executions: number; amount: number }>();
   const byBucket = new Map<number, number>();
   let unpriced = 0;
+  let firstSpendMs: number | undefined;
   for (const r of st.localRuns.all(ns(bucketMs), ns(fromMs), ns(toMs)) as Row[]) {
     const n = num(r.n);
     const shots = r.shots;
@@ -302,8 +307,9 @@ function priceLocalRuns(
     byDevice.set(id, d);
     const b = num(r.bucket);
     byBucket.set(b, (byBucket.get(b) ?? 0) + p.amountUsd);
+    if (p.amountUsd > 0) firstSpendMs = Math.min(firstSpendMs ?? Infinity, num(r.first_ns) / 1e6);
   }
-  return { byDevice, byBucket, unpriced };
+  return { byDevice, byBucket, unpriced, firstSpendMs };
 }
 
 // ---- budgets
@@ -331,6 +337,7 @@ function burn(
   nowMs: number,
   bucketMs: number,
   byBucket: Map<number, number>,
+  firstSpendMs: number | undefined,
 ): NonNullable<BudgetView['whatIf']> {
   const buckets = [...byBucket.entries()].filter(([, v]) => v > 0).sort((a, b) => a[0] - b[0]);
   const points: BurnPoint[] = [{ t: periodStartMs, spent: 0 }];
@@ -344,11 +351,15 @@ function burn(
   }
   const spent = round(cum);
   if (points[points.length - 1].t < nowMs) points.push({ t: nowMs, spent });
-  const firstSpendMs = buckets.length > 0 ? buckets[0][0] * bucketMs : nowMs;
-  const windowStartMs = Math.max(periodStartMs, nowMs - DAY_MS, firstSpendMs);
+  const windowStartMs = Math.max(periodStartMs, nowMs - DAY_MS, firstSpendMs ?? nowMs);
   const windowMs = nowMs - windowStartMs;
-  let inWindow = 0;
-  for (const [b, v] of buckets) if (b * bucketMs >= windowStartMs - bucketMs / 2) inWindow += v;
+  // All the period's spend when the window opens at its first spend (or the period's start); otherwise the
+  // buckets of the last 24 hours, to within half a bucket.
+  let inWindow = spent;
+  if (windowStartMs !== firstSpendMs && windowStartMs !== periodStartMs) {
+    inWindow = 0;
+    for (const [b, v] of buckets) if ((b + 0.5) * bucketMs >= windowStartMs) inWindow += v;
+  }
   // Nothing spent burns at zero; a spend too recent to time (under a minute) has no rate yet.
   const rate = buckets.length === 0 ? 0 : windowMs >= MINUTE_MS ? (inWindow / windowMs) * DAY_MS : null;
   const remaining = round(limit - spent);
@@ -380,6 +391,7 @@ function budgetView(
   const periodEndMs = periodStartMs + periodMs;
   const bucketMs = Math.max(MINUTE_MS, Math.ceil(periodMs / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS);
   const byBucket = new Map<number, number>();
+  let firstSpendMs: number | undefined;
   for (const r of st.eventsByBucket.all(ns(bucketMs), ns(periodStartMs), ns(nowMs)) as Row[]) {
     if (str(r.currency) !== currency) continue;
     const provider = str(r.provider);
@@ -387,14 +399,25 @@ function budgetView(
     if (!matchesScope(b, provider, deviceId(provider, str(r.device)), project)) continue;
     const k = num(r.bucket);
     byBucket.set(k, (byBucket.get(k) ?? 0) + num(r.amount));
+    if (r.first_ns !== null && r.first_ns !== undefined)
+      firstSpendMs = Math.min(firstSpendMs ?? Infinity, num(r.first_ns) / 1e6);
   }
-  const actual = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, byBucket);
+  const actual = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, byBucket, firstSpendMs);
   let whatIf: BudgetView['whatIf'];
   if (estimate && matchesScope(b, estimate.device.provider, estimate.device.id, undefined)) {
     const runs = priceLocalRuns(st, estimate.catalogue, estimate.device, periodStartMs, nowMs, bucketMs);
     const merged = new Map(byBucket);
     for (const [k, v] of runs.byBucket) merged.set(k, (merged.get(k) ?? 0) + v);
-    whatIf = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, merged);
+    const first = Math.min(firstSpendMs ?? Infinity, runs.firstSpendMs ?? Infinity);
+    whatIf = burn(
+      b.amountUsd,
+      periodStartMs,
+      periodEndMs,
+      nowMs,
+      bucketMs,
+      merged,
+      Number.isFinite(first) ? first : undefined,
+    );
   }
   return {
     name: b.name,
