@@ -253,6 +253,9 @@ export class RuleEvaluator {
       if (a && a.state !== 'inactive') {
         a.value = r.value;
         a.annotations = r.annotations;
+        // The clock stepped back past the start of the pending period: count `for` again from now, or the
+        // alert would stay pending for the size of the step.
+        if (a.state === 'pending' && a.activeAtMs > tsMs) a.activeAtMs = tsMs;
         continue;
       }
       active.set(fp, {
@@ -269,7 +272,7 @@ export class RuleEvaluator {
       if (!results.has(fp)) {
         let keepFiring = false;
         if (a.state === 'firing' && rule.keepFiringForMs > 0) {
-          if (a.keepFiringSinceMs === undefined) a.keepFiringSinceMs = tsMs;
+          if (a.keepFiringSinceMs === undefined || a.keepFiringSinceMs > tsMs) a.keepFiringSinceMs = tsMs;
           if (tsMs - a.keepFiringSinceMs < rule.keepFiringForMs) keepFiring = true;
         }
         if (
@@ -312,7 +315,9 @@ export class RuleEvaluator {
       if (a.state === 'pending') continue;
       const needs =
         (a.resolvedAtMs !== undefined && a.resolvedAtMs > (a.lastSentAtMs ?? -1)) ||
-        (a.lastSentAtMs ?? -Infinity) + resend < tsMs;
+        (a.lastSentAtMs ?? -Infinity) + resend < tsMs ||
+        // Last sent "in the future": the clock stepped back; resend so the alert's endsAt is renewed.
+        (a.lastSentAtMs ?? -Infinity) > tsMs;
       if (!needs) continue;
       a.lastSentAtMs = tsMs;
       a.validUntilMs = tsMs + validFor;

@@ -39,7 +39,7 @@ export {
   type NotifierFactory,
   NotifyError,
 } from './notifiers/index.js';
-export { backoffMs, type OutboxOptions, type OutboxStats, OutboxWorker } from './outbox.js';
+export { backoffMs, type OutboxOptions, type OutboxStats, OutboxWorker, steadyClock } from './outbox.js';
 export { type AlertsApiDeps, mountAlertsApi } from './api.js';
 export { DEFAULT_ROUTER_CONFIG, defaultRulePackPath } from './pack.js';
 export { type AlertsHost, type AlertsPluginOptions, alertsMetricsText, alertsPlugin } from './plugin.js';

@@ -25,6 +25,16 @@ export interface OutboxStats {
   dead: number;
 }
 
+/**
+ * Wall-clock milliseconds that never step: the wall time at the first call plus the monotonic time since.
+ * Retry times are only compared with this clock, so a wall clock stepped back (NTP, a VM resumed) does not hold
+ * a due notification back by the size of the step.
+ */
+export function steadyClock(): () => number {
+  const base = Date.now() - performance.now();
+  return () => base + performance.now();
+}
+
 /** Exponential backoff with jitter: half fixed, half random, capped. */
 export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -51,7 +61,7 @@ export class OutboxWorker {
       maxAgeMs: opts.maxAgeMs ?? 24 * 3_600_000,
       batch: opts.batch ?? 50,
       random: opts.random ?? Math.random,
-      now: opts.now ?? Date.now,
+      now: opts.now ?? steadyClock(),
     };
     this.setConfig(config);
   }

@@ -243,7 +243,10 @@ export class Router {
     this.silenceCache = undefined;
     let queued = 0;
     for (const g of [...this.groups.values()]) {
-      if (g.nextFlushAtMs > nowMs) continue;
+      // A flush further ahead than any interval means the clock stepped back: flush now (the notification log
+      // decides whether anything is sent) instead of holding new alerts back by the size of the step.
+      const clockStepped = g.nextFlushAtMs - nowMs > Math.max(g.route.groupWaitMs, g.route.groupIntervalMs);
+      if (g.nextFlushAtMs > nowMs && !clockStepped) continue;
       queued += this.flush(g, nowMs);
       g.hasFlushed = true;
       g.nextFlushAtMs = nowMs + g.route.groupIntervalMs;
