@@ -47,6 +47,8 @@ export interface Provider {
   /** Recent jobs, newest first, following the provider's pagination up to `limit`. */
   listJobs(options?: ListJobsOptions): Promise<JobRecord[]>;
   getJob(id: string): Promise<JobRecord>;
+  /** Qubits of a device, where the device list does not say (Braket); undefined when unknown. */
+  qubitCount?(device: string): Promise<number | undefined>;
   /**
    * Checks the circuit and shots before any request (SubmissionError), sends one job, and returns a handle that
    * polls it; counts in the project's bit order. Every adapter here has it; a monitor-only one may not.

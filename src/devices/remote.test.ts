@@ -4,6 +4,8 @@ import { Circuit } from '../circuit/index.js';
 import { CostTracker } from '../cost/index.js';
 import { Observer } from '../telemetry/index.js';
 import { runDeviceConformance } from './conformance.js';
+import { ACCESS_KEY_ID, BUCKET, SECRET, startBraket } from './braket/fake.case.js';
+import { BraketProvider } from './braket/provider.js';
 import { KEY, startIbm } from './ibm/fake.case.js';
 import { IbmProvider } from './ibm/provider.js';
 import { LocalProvider } from './provider.js';
@@ -27,6 +29,27 @@ const ibm = async (): Promise<IbmProvider> => {
 afterAll(async () => {
   await api?.close();
 });
+
+let braketApi: FakeApi | undefined;
+afterAll(async () => {
+  await braketApi?.close();
+});
+const garnet = async (): Promise<RemoteDevice> => {
+  braketApi ??= await startBraket();
+  const provider = new BraketProvider({
+    endpoint: braketApi.url,
+    s3Endpoint: braketApi.url,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET },
+    outputS3Bucket: BUCKET,
+    pollMs: 1,
+    maxPollMs: 4,
+  });
+  return RemoteDevice.open(provider, 'iqm/garnet');
+};
+
+// Braket lists devices without qubit counts: the device reads it from the capabilities (`qubitCount`).
+runDeviceConformance('braket.iqm/garnet (remote, fake Braket API and S3)', garnet, { shots: 64 });
 
 runDeviceConformance(
   'ibm.ibmq_lima (remote, fake IBM API)',

@@ -52,7 +52,8 @@ export class RemoteDevice implements Device {
   }
 
   /**
-   * Opens a device the provider lists; its qubit count comes from the list, else from its calibration. With
+   * Opens a device the provider lists; its qubit count comes from the list, else the provider's `qubitCount`,
+   * else its calibration. With
    * `jobs`, every job submitted through it is handed over when it is created and when it ends.
    */
   static async open(
@@ -68,6 +69,7 @@ export class RemoteDevice implements Device {
         listed.map((x) => x.id),
       );
     let n = d.numQubits;
+    if (n === undefined && provider.qubitCount) n = await provider.qubitCount(name);
     if (n === undefined) n = (await provider.calibration(name))?.numQubits;
     if (n === undefined)
       throw new QobsError(

@@ -399,7 +399,7 @@ export class BraketProvider implements Provider {
   }
 
   /** Qubits of a device, from its capabilities (`paradigm.qubitCount`); undefined when it does not say. */
-  private async qubitCount(device: string): Promise<number | undefined> {
+  async qubitCount(device: string): Promise<number | undefined> {
     const d = await this.device(device);
     let caps: unknown = d.deviceCapabilities;
     if (typeof caps === 'string' || caps instanceof String) {
