@@ -200,6 +200,32 @@ describe('remote canaries (IBM fake API)', () => {
     expect(ibmJobs.created).toBe(before);
   });
 
+  it('a refused credential fails the canary and never reaches the logs', async () => {
+    api ??= await startIbm();
+    const wrong = 'wrong-ibm-key-5ab1c9e7d3f0';
+    const provider = new IbmProvider({
+      apiKey: wrong,
+      baseUrl: `${api.url}/api/v1`,
+      iamUrl: api.url,
+      maxAttempts: 1,
+    });
+    const { lines, observer } = capture();
+    const runner = new CanaryRunner({
+      observer,
+      devices: [new RemoteDevice(provider, 'ibmq_lima', 5)],
+      allowRemote: true,
+      remoteShotsPerDay: 10_000,
+      remoteMaxUsdPerDay: 50,
+      remoteSecondsPerJob: 2,
+      shots: 100,
+    });
+    const r = await runner.runOnce();
+    expect(r.map((x) => x.status)).toEqual(['failed', 'failed']);
+    expect(r[0].reason).toMatch(/IAM refused the API key/);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(lines)).not.toContain(wrong);
+  });
+
   it('refuses a device whose prices are not published (IonQ direct) without submitting', async () => {
     const { observer } = capture();
     const ionq: Device = {
