@@ -11,6 +11,13 @@ export class MalformedPayloadError extends QobsError {
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
+/** Strings of at most this many bytes are interned (see WireReader.string). */
+const INTERN_MAX_BYTES = 64;
+/** Slots of the intern table (a power of two): bounded memory, a collision only costs a decode. */
+const INTERN_SLOTS = 4096;
+const internBytes: Array<Uint8Array | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+const internStrings: string[] = new Array(INTERN_SLOTS).fill('');
+
 /** Cursor over a protobuf message in a Buffer; `end` bounds the current (sub)message. */
 export class WireReader {
   pos: number;
@@ -131,7 +138,30 @@ export class WireReader {
     const start = this.pos;
     this.pos = end;
     const buf = this.buf;
-    // ASCII (attribute keys, most values) skips UTF-8 validation: latin1 decoding is the same for it.
+    const len = end - start;
+    if (len <= INTERN_MAX_BYTES) {
+      // Short ASCII strings (attribute keys, most values) come again and again: hash them while checking
+      // for ASCII and return the string decoded last time. Saves the decoding call and the garbage, and
+      // objects built with the same key strings take V8's fast property path.
+      let h = 0x811c9dc5;
+      for (let i = start; i < end; i++) {
+        const b = buf[i];
+        if (b >= 0x80) return this.utf8(start, end);
+        h = Math.imul(h ^ b, 0x01000193);
+      }
+      const slot = (h ^ len) & (INTERN_SLOTS - 1);
+      const cached = internBytes[slot];
+      if (cached !== undefined && cached.length === len) {
+        let i = 0;
+        while (i < len && cached[i] === buf[start + i]) i++;
+        if (i === len) return internStrings[slot];
+      }
+      const s = buf.toString('latin1', start, end);
+      internBytes[slot] = Uint8Array.prototype.slice.call(buf, start, end);
+      internStrings[slot] = s;
+      return s;
+    }
+    // Longer ASCII skips UTF-8 validation: latin1 decoding is the same for it.
     for (let i = start; i < end; i++) if (buf[i] >= 0x80) return this.utf8(start, end);
     return buf.toString('latin1', start, end);
   }
