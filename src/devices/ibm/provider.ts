@@ -1,6 +1,6 @@
 // The IBM Quantum Platform adapter: REST API v1 (backends, status, properties, configuration, jobs, job
 // metrics) with an IBM Cloud API key exchanged for an IAM bearer token.
-import { type Circuit, TranspileError, transpile } from '../../circuit/index.js';
+import { type Circuit, CircuitError, TranspileError, transpile } from '../../circuit/index.js';
 import { QobsConfigError } from '../../errors.js';
 import { transpileTarget } from '../local/noise.js';
 import { errorForStatus, JsonHttpClient, type RetryOptions, scrub } from '../provider-http.js';
@@ -370,7 +370,9 @@ export class IbmProvider implements Provider {
     try {
       isa = transpile(bound, transpileTarget(cal, options.seed)).circuit;
     } catch (err) {
-      if (err instanceof TranspileError) throw new SubmissionError('ibm', 'circuit', err.message);
+      // Both are the circuit's fault (a gate the basis cannot express, a layout that does not fit): no request made.
+      if (err instanceof TranspileError || err instanceof CircuitError)
+        throw new SubmissionError('ibm', 'circuit', err.message);
       throw err;
     }
     const qasm = emitQasm3('ibm', isa, { qubit: (q) => `$${q}`, declareQubits: false, include: true });
