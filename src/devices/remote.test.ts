@@ -7,6 +7,8 @@ import { runDeviceConformance } from './conformance.js';
 import { ACCESS_KEY_ID, BUCKET, SECRET, startBraket } from './braket/fake.case.js';
 import { BraketProvider } from './braket/provider.js';
 import { KEY, startIbm } from './ibm/fake.case.js';
+import { KEY as IONQ_KEY, startIonq } from './ionq/fake.case.js';
+import { IonqProvider } from './ionq/provider.js';
 import { IbmProvider } from './ibm/provider.js';
 import { LocalProvider } from './provider.js';
 import { FAKE_FAILING_SHOTS, FAKE_FAILURE_REASON, type FakeApi } from './provider-conformance.case.js';
@@ -47,6 +49,26 @@ const garnet = async (): Promise<RemoteDevice> => {
   });
   return RemoteDevice.open(provider, 'iqm/garnet');
 };
+
+let ionqApi: FakeApi | undefined;
+afterAll(async () => {
+  await ionqApi?.close();
+});
+// IonQ publishes no queue length and no calibration for its simulator: both are reported as unknown.
+runDeviceConformance(
+  'ionq.simulator (remote, fake IonQ API)',
+  async () => {
+    ionqApi ??= await startIonq();
+    const provider = new IonqProvider({
+      apiKey: IONQ_KEY,
+      baseUrl: `${ionqApi.url}/v0.3`,
+      pollMs: 1,
+      maxPollMs: 4,
+    });
+    return RemoteDevice.open(provider, 'simulator');
+  },
+  { shots: 64 },
+);
 
 // Braket lists devices without qubit counts: the device reads it from the capabilities (`qubitCount`).
 runDeviceConformance('braket.iqm/garnet (remote, fake Braket API and S3)', garnet, { shots: 64 });
