@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetSpec, defaultCatalogue } from '../cost/index.js';
-import type { LogIn, SampleIn, SpanIn } from '../store/index.js';
+import type { LogIn, SampleIn } from '../store/index.js';
 import {
   type BudgetView,
   type CatalogueDoc,
@@ -79,34 +79,26 @@ function costLog(c: Cost, extra: Record<string, unknown> = {}): LogIn {
   };
 }
 
-function execSpan(
-  i: number,
-  t: number,
-  provider: string,
-  device: string,
-  shots: number,
-  ok: boolean,
-): SpanIn {
+/** The `quantum_circuit_execution` line the Observer writes for one run. */
+function execLog(t: number, provider: string, device: string, shots: number, ok: boolean): LogIn {
   return {
-    traceId: i.toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    parentSpanId: '',
-    traceState: '',
-    flags: 1,
-    name: 'quantum_circuit ghz_5',
-    kind: 3,
-    startTimeUnixNano: ns(t),
-    endTimeUnixNano: ns(t + 50),
+    timeUnixNano: ns(t),
+    observedTimeUnixNano: ns(t),
+    severityNumber: ok ? 9 : 17,
+    severityText: ok ? 'INFO' : 'ERROR',
+    body: `circuit ghz_5 on ${provider}.${device}`,
     attributes: {
-      'quantum.provider': provider,
-      'quantum.device': device,
-      'quantum.shots': shots,
-      'quantum.execution.success': ok,
-    },
-    events: [],
-    links: [],
-    statusCode: ok ? 1 : 2,
-    statusMessage: '',
+      event_type: 'quantum_circuit_execution',
+      circuit_id: 'c1',
+      provider,
+      device,
+      execution_details: { circuit_name: 'ghz_5', shots, status: ok ? 'success' : 'error' },
+      quantum_metrics: {},
+    } as LogIn['attributes'],
+    flags: 0,
+    traceId: '',
+    spanId: '',
+    eventName: '',
     resource,
     scope,
   };
@@ -187,10 +179,9 @@ describe('costs API', () => {
         log: () => {},
       },
     );
-    const spans: SpanIn[] = costs.map((c, i) => execSpan(i, c.t - 100, c.provider, c.device, 100, true));
-    for (const [i, r] of local.entries())
-      spans.push(execSpan(10_000 + i, r.t, 'local', r.device, r.shots, r.ok));
     const logs = costs.map((c) => costLog(c));
+    for (const c of costs) logs.push(execLog(c.t - 100, c.provider, c.device, 100, true));
+    for (const r of local) logs.push(execLog(r.t, 'local', r.device, r.shots, r.ok));
     // A budget warning repeats a running total: it must not be added again.
     logs.push(
       costLog(
@@ -205,7 +196,7 @@ describe('costs API', () => {
         { cost_details: { budget: 'garnet', threshold: 0.5 } },
       ),
     );
-    wb.store.ingest({ samples: counterSamples(costs), spans, logs });
+    wb.store.ingest({ samples: counterSamples(costs), logs });
   });
   afterAll(async () => {
     await wb.close();
@@ -241,7 +232,7 @@ describe('costs API', () => {
       costType: 'local',
       amount: 0,
     });
-    // By device, from the events (the metric has no device label), with executions from the spans.
+    // By device, from the events (the metric has no device label), with executions from the execution log lines.
     for (const d of ['braket.iqm/garnet', 'braket.ionq/forte-1', 'ibm.ibm_torino']) {
       const mine = inside.filter((c) => `${c.provider}.${c.device}` === d);
       const row = body.byDevice.find((r) => r.device === d)!;
@@ -348,6 +339,32 @@ describe('costs API', () => {
       9,
     );
     expect((await get(`?start=${START}&end=${END}&estimateAs=none`)).body.estimate).toBeUndefined();
+  });
+
+  it('adds cost events stored after a first answer to the budgets, late timestamps included', async () => {
+    const before = (await get(`?start=${START}&end=${END}`)).body.budgets as BudgetView[];
+    const spentOf = (bs: BudgetView[], name: string) => bs.find((b) => b.name === name)!.spent;
+    // One arriving now about an hour ago, one about a run this morning that arrives late.
+    for (const t of [END - HOUR + 1234, Date.parse('2026-03-02T01:00:00Z')])
+      wb.store.ingest({
+        logs: [
+          costLog({
+            t,
+            provider: 'braket',
+            device: 'iqm/garnet',
+            costType: 'qpu_task',
+            amount: 2.5,
+            instance: 'c',
+          }),
+          execLog(t, 'local', 'statevector', 1000, true),
+        ],
+      });
+    const after = (await get(`?start=${START}&end=${END}`)).body.budgets as BudgetView[];
+    expect(spentOf(after, 'braket-daily')).toBeCloseTo(spentOf(before, 'braket-daily') + 5, 9);
+    expect(spentOf(after, 'garnet')).toBeCloseTo(spentOf(before, 'garnet') + 5, 9);
+    expect(spentOf(after, 'tiny')).toBe(spentOf(before, 'tiny'));
+    const garnetWhatIf = (bs: BudgetView[]) => bs.find((b) => b.name === 'garnet')!.whatIf!.spent;
+    expect(garnetWhatIf(after)).toBeCloseTo(garnetWhatIf(before) + 5 + 2 * (0.3 + 1000 * 0.00145), 9);
   });
 
   it('refuses a bad range or estimate device with 400 and the reason', async () => {

@@ -199,49 +199,55 @@ const VALID_AMOUNT = `(typeof(${AMOUNT}) IN ('integer', 'real') AND ${AMOUNT} >=
 const PROJECT = `COALESCE(${A('$.cost_details.project')}, ${A('$."cost_details.project"')})`;
 // Budget warnings are `quantum_cost_event` lines too, but their amount is a running total, not a new cost.
 const COST_EVENTS = `event_type = 'quantum_cost_event' AND COALESCE(${A('$.cost_type')}, '') != 'budget_warning'`;
-const EXECUTION_SPANS = `name LIKE 'quantum_circuit%' AND ${A('$."quantum.device"')} IS NOT NULL`;
+const EXECUTIONS = `event_type = 'quantum_circuit_execution'`;
+const SHOTS = A('$.execution_details.shots');
+const STATUS = A('$.execution_details.status');
+const SPEND_COLUMNS = `${A('$.provider')} AS provider, ${A('$.device')} AS device, ${PROJECT} AS project,
+  ${A('$.currency')} AS currency, time_ns / ? AS bucket, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount,
+  MIN(CASE WHEN ${VALID_AMOUNT} AND ${AMOUNT} > 0 THEN time_ns END) AS first_ns`;
+// Local runs grouped by what their price depends on (shots, outcome) and by time bucket.
+const RUN_COLUMNS = `${A('$.device')} AS device, ${SHOTS} AS shots, ${STATUS} AS status, time_ns / ? AS bucket,
+  COUNT(*) AS n, MIN(time_ns) AS first_ns`;
+const LOCAL_RUNS = `${EXECUTIONS} AND ${A('$.provider')} = 'local'`;
 
 const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * MS_NS;
 
-type StatementName =
-  | 'eventsByDevice'
-  | 'eventVersions'
-  | 'eventsByBucket'
-  | 'executionsByDevice'
-  | 'localRuns';
+type StatementName = 'eventsByDevice' | 'executions' | 'spendFrom' | 'spendSince' | 'runsFrom' | 'runsSince';
 
-/** Read-only statements over the store's spans and logs tables (aggregated in SQLite, not in JS). */
+/**
+ * Read-only statements over the store's logs table, aggregated in SQLite. Executions are read from the
+ * `quantum_circuit_execution` lines (one per run, with provider, device, shots and status, indexed by time),
+ * not from the spans, which the store keeps grouped by trace without a per-span time index.
+ */
 function statements(store: Store): Record<StatementName, Statement> {
   const db = store.db;
+  const g4 = 'GROUP BY 1, 2, 3, 4';
+  const g5 = 'GROUP BY 1, 2, 3, 4, 5';
   return {
+    // One scan each for a range: the cost events by device, currency and catalogue version; the executions by
+    // device and, for estimates, by shots, outcome and UTC day.
     eventsByDevice: db.prepare(
       `SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${A('$.currency')} AS currency,
+         COALESCE(${A('$.cost_details.catalogue_version')}, ${A('$."cost_details.catalogue_version"')}) AS version,
          COUNT(*) AS n, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount, SUM(NOT ${VALID_AMOUNT}) AS bad
-       FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3`,
+       FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? ${g4}`,
     ),
-    eventVersions: db
-      .prepare(
-        `SELECT DISTINCT COALESCE(${A('$.cost_details.catalogue_version')}, ${A('$."cost_details.catalogue_version"')})
-         FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? LIMIT 20`,
-      )
-      .pluck(),
-    eventsByBucket: db.prepare(
-      `SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${PROJECT} AS project,
-         ${A('$.currency')} AS currency, time_ns / ? AS bucket, TOTAL(CASE WHEN ${VALID_AMOUNT} THEN ${AMOUNT} END) AS amount,
-         MIN(CASE WHEN ${VALID_AMOUNT} AND ${AMOUNT} > 0 THEN time_ns END) AS first_ns
-       FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3, 4, 5`,
+    executions: db.prepare(
+      `SELECT ${A('$.provider')} AS provider, ${RUN_COLUMNS}
+       FROM logs WHERE ${EXECUTIONS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3, 4, 5`,
     ),
-    executionsByDevice: db.prepare(
-      `SELECT ${A('$."quantum.provider"')} AS provider, ${A('$."quantum.device"')} AS device, COUNT(*) AS n
-       FROM spans WHERE ${EXECUTION_SPANS} AND start_ns > ? AND start_ns <= ? GROUP BY 1, 2`,
+    // A budget period's spend and local runs, first from its start (by time), then only the lines stored since.
+    spendFrom: db.prepare(
+      `SELECT ${SPEND_COLUMNS} FROM logs WHERE ${COST_EVENTS} AND time_ns > ? AND id <= ? ${g5}`,
     ),
-    // Local runs grouped by what their price depends on (shots, outcome) and by time bucket.
-    localRuns: db.prepare(
-      `SELECT ${A('$."quantum.device"')} AS device, ${A('$."quantum.shots"')} AS shots,
-         COALESCE(${A('$."quantum.execution.success"')}, status_code != 2) AS ok, start_ns / ? AS bucket, COUNT(*) AS n,
-         MIN(start_ns) AS first_ns
-       FROM spans WHERE ${EXECUTION_SPANS} AND ${A('$."quantum.provider"')} = 'local' AND start_ns > ? AND start_ns <= ?
-       GROUP BY 1, 2, 3, 4`,
+    spendSince: db.prepare(
+      `SELECT ${SPEND_COLUMNS} FROM logs WHERE id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns > ? ${g5}`,
+    ),
+    runsFrom: db.prepare(
+      `SELECT ${RUN_COLUMNS} FROM logs WHERE ${LOCAL_RUNS} AND time_ns > ? AND id <= ? ${g4}`,
+    ),
+    runsSince: db.prepare(
+      `SELECT ${RUN_COLUMNS} FROM logs WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns > ? ${g4}`,
     ),
   };
 }
@@ -268,48 +274,134 @@ function estimateDevice(book: PriceBook, id: string, field: string): EstimateDev
   return { id, provider: dot > 0 ? id.slice(0, dot) : id, entry };
 }
 
-/** Local runs in (from, to] priced as `est`: per local device, and per bucket of `bucketMs`. */
+/** Local runs of one device, shot count, outcome and bucket. */
+interface RunGroup {
+  device: string;
+  shots: unknown;
+  status: string;
+  bucket: number;
+  n: number;
+  firstMs: number;
+}
+
+function runGroup(r: Row): RunGroup {
+  return {
+    device: str(r.device),
+    shots: r.shots,
+    status: str(r.status),
+    bucket: num(r.bucket),
+    n: num(r.n),
+    firstMs: num(r.first_ns) / 1e6,
+  };
+}
+
+/** Local runs priced as `est`: per local device, and per bucket. */
 function priceLocalRuns(
-  st: Statements,
+  groups: Iterable<RunGroup>,
   catalogue: Catalogue,
   est: EstimateDevice,
-  fromMs: number,
-  toMs: number,
-  bucketMs: number,
 ): {
   byDevice: Map<string, { executions: number; amount: number }>;
   byBucket: Map<number, number>;
   unpriced: number;
-  /** When the first run that costs something started (ms), if any. */
+  /** When the first run that costs something ran (ms), if any. */
   firstSpendMs: number | undefined;
 } {
   const byDevice = new Map<string, { executions: number; amount: number }>();
   const byBucket = new Map<number, number>();
   let unpriced = 0;
   let firstSpendMs: number | undefined;
-  for (const r of st.localRuns.all(ns(bucketMs), ns(fromMs), ns(toMs)) as Row[]) {
-    const n = num(r.n);
+  for (const r of groups) {
     const shots = r.shots;
     if (typeof shots !== 'number' || !Number.isInteger(shots) || shots < 0) {
-      unpriced += n;
+      unpriced += r.n;
       continue;
     }
-    const p = priceUsage(
-      est.entry,
-      { shots, tasks: n, status: num(r.ok) ? 'completed' : 'failed' },
-      est.id,
-      catalogue,
-    );
-    const id = deviceId('local', str(r.device));
+    const status = r.status === 'success' ? 'completed' : r.status === 'cancelled' ? 'cancelled' : 'failed';
+    const p = priceUsage(est.entry, { shots, tasks: r.n, status }, est.id, catalogue);
+    const id = deviceId('local', r.device);
     const d = byDevice.get(id) ?? { executions: 0, amount: 0 };
-    d.executions += n;
+    d.executions += r.n;
     d.amount += p.amountUsd;
     byDevice.set(id, d);
-    const b = num(r.bucket);
-    byBucket.set(b, (byBucket.get(b) ?? 0) + p.amountUsd);
-    if (p.amountUsd > 0) firstSpendMs = Math.min(firstSpendMs ?? Infinity, num(r.first_ns) / 1e6);
+    byBucket.set(r.bucket, (byBucket.get(r.bucket) ?? 0) + p.amountUsd);
+    if (p.amountUsd > 0) firstSpendMs = Math.min(firstSpendMs ?? Number.POSITIVE_INFINITY, r.firstMs);
   }
   return { byDevice, byBucket, unpriced, firstSpendMs };
+}
+
+/** Spend of one provider, device, project and currency in one bucket. */
+interface SpendGroup {
+  provider: string;
+  device: string;
+  project: string | undefined;
+  currency: string;
+  bucket: number;
+  amount: number;
+  firstMs: number | undefined;
+}
+
+/** Most groups one budget period keeps in memory; past it the period is read again on every request (counted). */
+const MAX_PERIOD_GROUPS = 100_000;
+
+/**
+ * A budget period's spend and local runs, summed per bucket. The first request reads the period from its start;
+ * later ones add only the log lines stored since (by id), so a month-long period is not scanned on every refresh.
+ * Lines deleted by retention stay counted here until the workbench restarts.
+ */
+class PeriodSums {
+  readonly spend = new Map<string, SpendGroup>();
+  readonly runs = new Map<string, RunGroup>();
+  lastId = 0;
+  constructor(
+    readonly periodStartMs: number,
+    readonly bucketMs: number,
+  ) {}
+
+  update(st: Statements, lastId: number): boolean {
+    if (lastId <= this.lastId) return true;
+    const bucket = ns(this.bucketMs);
+    const from = ns(this.periodStartMs);
+    const spend = (
+      this.lastId === 0
+        ? st.spendFrom.all(bucket, from, lastId)
+        : st.spendSince.all(bucket, this.lastId, lastId, from)
+    ) as Row[];
+    for (const r of spend) {
+      const g: SpendGroup = {
+        provider: str(r.provider),
+        device: str(r.device),
+        project: r.project === null || r.project === undefined ? undefined : str(r.project),
+        currency: str(r.currency),
+        bucket: num(r.bucket),
+        amount: num(r.amount),
+        firstMs: r.first_ns === null || r.first_ns === undefined ? undefined : num(r.first_ns) / 1e6,
+      };
+      const k = `${g.provider}\u0000${g.device}\u0000${g.project ?? '\u0001'}\u0000${g.currency}\u0000${g.bucket}`;
+      const old = this.spend.get(k);
+      if (old) {
+        old.amount += g.amount;
+        if (g.firstMs !== undefined)
+          old.firstMs = Math.min(old.firstMs ?? Number.POSITIVE_INFINITY, g.firstMs);
+      } else this.spend.set(k, g);
+    }
+    const runs = (
+      this.lastId === 0
+        ? st.runsFrom.all(bucket, from, lastId)
+        : st.runsSince.all(bucket, this.lastId, lastId, from)
+    ) as Row[];
+    for (const r of runs) {
+      const g = runGroup(r);
+      const k = `${g.device}\u0000${String(g.shots)}\u0000${g.status}\u0000${g.bucket}`;
+      const old = this.runs.get(k);
+      if (old) {
+        old.n += g.n;
+        old.firstMs = Math.min(old.firstMs, g.firstMs);
+      } else this.runs.set(k, g);
+    }
+    this.lastId = lastId;
+    return this.spend.size + this.runs.size <= MAX_PERIOD_GROUPS;
+  }
 }
 
 // ---- budgets
@@ -378,7 +470,7 @@ function burn(
 }
 
 function budgetView(
-  st: Statements,
+  sums: (periodMs: number) => PeriodSums,
   b: BudgetSpec,
   currency: string,
   nowMs: number,
@@ -386,29 +478,27 @@ function budgetView(
 ): BudgetView {
   const periodDays = b.periodDays ?? 30;
   const periodMs = periodDays * DAY_MS;
-  // Periods are anchored at the epoch (UTC midnight for whole days), so every restart agrees on them.
-  const periodStartMs = Math.floor(nowMs / periodMs) * periodMs;
+  const period = sums(periodMs);
+  const { periodStartMs, bucketMs } = period;
   const periodEndMs = periodStartMs + periodMs;
-  const bucketMs = Math.max(MINUTE_MS, Math.ceil(periodMs / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS);
   const byBucket = new Map<number, number>();
   let firstSpendMs: number | undefined;
-  for (const r of st.eventsByBucket.all(ns(bucketMs), ns(periodStartMs), ns(nowMs)) as Row[]) {
-    if (str(r.currency) !== currency) continue;
-    const provider = str(r.provider);
-    const project = r.project === null || r.project === undefined ? undefined : str(r.project);
-    if (!matchesScope(b, provider, deviceId(provider, str(r.device)), project)) continue;
-    const k = num(r.bucket);
-    byBucket.set(k, (byBucket.get(k) ?? 0) + num(r.amount));
-    if (r.first_ns !== null && r.first_ns !== undefined)
-      firstSpendMs = Math.min(firstSpendMs ?? Infinity, num(r.first_ns) / 1e6);
+  for (const g of period.spend.values()) {
+    if (g.currency !== currency) continue;
+    if (!matchesScope(b, g.provider, deviceId(g.provider, g.device), g.project)) continue;
+    byBucket.set(g.bucket, (byBucket.get(g.bucket) ?? 0) + g.amount);
+    if (g.firstMs !== undefined) firstSpendMs = Math.min(firstSpendMs ?? Number.POSITIVE_INFINITY, g.firstMs);
   }
   const actual = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, byBucket, firstSpendMs);
   let whatIf: BudgetView['whatIf'];
   if (estimate && matchesScope(b, estimate.device.provider, estimate.device.id, undefined)) {
-    const runs = priceLocalRuns(st, estimate.catalogue, estimate.device, periodStartMs, nowMs, bucketMs);
+    const runs = priceLocalRuns(period.runs.values(), estimate.catalogue, estimate.device);
     const merged = new Map(byBucket);
     for (const [k, v] of runs.byBucket) merged.set(k, (merged.get(k) ?? 0) + v);
-    const first = Math.min(firstSpendMs ?? Infinity, runs.firstSpendMs ?? Infinity);
+    const first = Math.min(
+      firstSpendMs ?? Number.POSITIVE_INFINITY,
+      runs.firstSpendMs ?? Number.POSITIVE_INFINITY,
+    );
     whatIf = burn(
       b.amountUsd,
       periodStartMs,
@@ -491,6 +581,30 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
     name: 'costs-api',
     setup(wb: Workbench) {
       const st = statements(wb.store);
+      const periods = new Map<number, PeriodSums>();
+      let periodResets = 0;
+      /** The sums of the period of length `periodMs` in force now, brought up to the last stored log line. */
+      const sumsAt =
+        (nowMs: number) =>
+        (periodMs: number): PeriodSums => {
+          // Periods are anchored at the epoch (UTC midnight for whole days), so every restart agrees on them.
+          const startMs = Math.floor(nowMs / periodMs) * periodMs;
+          let p = periods.get(periodMs);
+          if (!p || p.periodStartMs !== startMs) {
+            const bucketMs = Math.max(
+              MINUTE_MS,
+              Math.ceil(periodMs / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS,
+            );
+            p = new PeriodSums(startMs, bucketMs);
+            periods.set(periodMs, p);
+          }
+          if (!p.update(st, wb.store.lastLogId())) {
+            // Too many groups to keep: answer from these, then start over next time.
+            periods.delete(periodMs);
+            periodResets++;
+          }
+          return p;
+        };
       wb.app.get('/api/costs/catalogue', async () => catalogueDoc(catalogue, options.catalogueFile));
       wb.app.get('/api/costs', async (req, reply) => {
         const q = req.query as Row;
@@ -508,9 +622,15 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
             return reply.code(err.status).send({ error: err.message, field: err.field });
           throw err;
         }
-        const doc = costsDoc(wb.store, st, catalogue, budgets, range, clock(), est);
+        const nowMs = clock();
+        const doc = costsDoc(wb.store, st, sumsAt(nowMs), catalogue, budgets, range, nowMs, est);
         return options.budgetsNote ? { ...doc, budgetsNote: options.budgetsNote } : doc;
       });
+      return {
+        metricsText: () =>
+          '# HELP qobs_costs_api_period_resets_total Budget periods whose in-memory sums outgrew their maximum and were read again.\n' +
+          `# TYPE qobs_costs_api_period_resets_total counter\nqobs_costs_api_period_resets_total ${periodResets}\n`,
+      };
     },
   };
 }
@@ -536,6 +656,7 @@ export type CatalogueDoc = ReturnType<typeof catalogueDoc>;
 function costsDoc(
   store: Store,
   st: Statements,
+  sums: (periodMs: number) => PeriodSums,
   catalogue: Catalogue,
   budgets: readonly BudgetSpec[],
   { startMs, endMs }: { startMs: number; endMs: number },
@@ -559,8 +680,10 @@ function costsDoc(
   let eventsTotal = 0;
   let eventCount = 0;
   let skipped = 0;
+  const versions = new Set<string>();
   for (const r of st.eventsByDevice.all(ns(startMs), ns(endMs)) as Row[]) {
     const n = num(r.n);
+    if (typeof r.version === 'string' && versions.size < 20) versions.add(r.version);
     skipped += num(r.bad);
     if (str(r.currency) !== currency) {
       skipped += n - num(r.bad);
@@ -572,8 +695,11 @@ function costsDoc(
     eventsTotal += num(r.amount);
     eventCount += n;
   }
-  for (const r of st.executionsByDevice.all(ns(startMs), ns(endMs)) as Row[])
+  const localRuns: RunGroup[] = [];
+  for (const r of st.executions.all(ns(DAY_MS), ns(startMs), ns(endMs)) as Row[]) {
     row(str(r.provider), str(r.device)).executions += num(r.n);
+    if (r.provider === 'local') localRuns.push(runGroup(r));
+  }
   const firstDay = Math.floor((startMs + 1) / DAY_MS);
   const lastDay = Math.floor(endMs / DAY_MS);
   const days: number[] = [];
@@ -581,7 +707,7 @@ function costsDoc(
 
   let estimate: EstimateView | undefined;
   if (est) {
-    const runs = priceLocalRuns(st, catalogue, est, startMs, endMs, DAY_MS);
+    const runs = priceLocalRuns(localRuns, catalogue, est);
     let total = 0;
     let executions = 0;
     for (const d of runs.byDevice.values()) {
@@ -618,12 +744,10 @@ function costsDoc(
       total: round(eventsTotal),
       count: eventCount,
       skipped,
-      catalogueVersions: (st.eventVersions.all(ns(startMs), ns(endMs)) as unknown[])
-        .filter((v): v is string => typeof v === 'string')
-        .sort(),
+      catalogueVersions: [...versions].sort(),
     },
     budgets: budgets.map((b) =>
-      budgetView(st, b, currency, nowMs, est ? { device: est, catalogue } : undefined),
+      budgetView(sums, b, currency, nowMs, est ? { device: est, catalogue } : undefined),
     ),
     ...(estimate ? { estimate } : {}),
   };

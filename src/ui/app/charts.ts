@@ -70,7 +70,9 @@ export function timeSeriesChart(
         stroke: '#aab',
         grid: { stroke: '#2a2f3a' },
         ticks: { stroke: '#2a2f3a' },
-        size: 70,
+        // Wide enough for the longest tick label ($100000.00 does not fit the usual 70 px).
+        size: (_u: uPlot, values: string[] | null) =>
+          Math.max(70, 16 + 7 * Math.max(0, ...(values ?? []).map((v) => v.length))),
         values: (_u, splits) => splits.map((v) => formatValue(v, unit)),
       },
     ],
