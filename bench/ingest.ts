@@ -10,6 +10,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  convertMetrics,
   decodeMetricsProto,
   decodeTracesProto,
   emptyMetric,
@@ -224,7 +225,10 @@ async function runPhase(kind: 'spans' | 'samples', durationMs: number, rss: { ma
   };
 }
 
-/** In-process decode-only throughput of the same batches: the ceiling the HTTP and SQLite path is held against. */
+/**
+ * In-process throughput of decoding the same batches (spans) and of decoding and converting them to samples
+ * (metrics): the ceiling the HTTP and SQLite path is held against.
+ */
 function decodeCeiling(): { spans: number; samples: number } {
   const { body: spans } = spanTemplate();
   const { body: samples } = sampleTemplate(0);
@@ -237,10 +241,13 @@ function decodeCeiling(): { spans: number; samples: number } {
     }
     return n / ((performance.now() - start) / 1000);
   };
-  // Metrics decode as the server does: attributes left as bytes until a label-cache miss needs them.
+  // Metrics are decoded as the server does (attributes left as bytes until a label-cache miss needs them) and
+  // converted to samples: decoding alone no longer touches the attributes, so it would be no ceiling.
   return {
     spans: rate(() => decodeTracesProto(spans)),
-    samples: rate(() => decodeMetricsProto(samples, { lazyAttributes: true })),
+    samples: rate(() =>
+      convertMetrics(decodeMetricsProto(samples, { lazyAttributes: true }).resourceMetrics),
+    ),
   };
 }
 
@@ -293,12 +300,12 @@ async function main() {
     load_average_1m: Math.round(os.loadavg()[0] * 10) / 10,
     cpus: os.cpus().length,
     decode_only_spans_per_second: Math.round(ceiling.spans),
-    decode_only_samples_per_second: Math.round(ceiling.samples),
+    decode_convert_samples_per_second: Math.round(ceiling.samples),
     spans_vs_decode_only: Math.round((spans.perSecond / ceiling.spans) * 1000) / 1000,
-    samples_vs_decode_only: Math.round((samples.perSecond / ceiling.samples) * 1000) / 1000,
+    samples_vs_decode_convert: Math.round((samples.perSecond / ceiling.samples) * 1000) / 1000,
   };
   console.log(
-    `spans/s ${result.spans_per_second} (decode alone ${result.decode_only_spans_per_second}), samples/s ${result.samples_per_second} (decode alone ${result.decode_only_samples_per_second})`,
+    `spans/s ${result.spans_per_second} (decode alone ${result.decode_only_spans_per_second}), samples/s ${result.samples_per_second} (decode and conversion alone ${result.decode_convert_samples_per_second})`,
   );
   console.log(JSON.stringify(result));
 }
