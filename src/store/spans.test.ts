@@ -124,7 +124,17 @@ describe('span groups', () => {
     // Span k lasts k ms less 7 ns: the longest, 9 ms less 7 ns, in every trace.
     expect(ids({ minDurationMs: 8.99, limit: 1 })).toEqual([19]);
     expect(ids({ minDurationMs: 9 })).toEqual([]);
-    const [s] = store.searchTraces({ limit: 1 });
+    // Keys that JSON escapes or that are not ASCII, and a key present only in an event, not on the span.
+    const odd = 'we"ird é/\\key';
+    store.ingest({
+      spans: [
+        span(40, 400, { attributes: { [odd]: true } }),
+        span(41, 410, { events: [{ timeUnixNano: T0_NS, name: 'e', attributes: { only_event: 'x' } }] }),
+      ],
+    });
+    expect(ids({ attributes: [[odd, '1']] })).toEqual([40]);
+    expect(ids({ attributes: [['only_event', 'x']] })).toEqual([]);
+    const [s] = store.searchTraces({ limit: 1, service: 'high' });
     expect(s).toEqual({
       traceId: `ab${hex(19, 15)}`,
       rootName: 'op 190',

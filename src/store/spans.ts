@@ -319,6 +319,12 @@ export class SpanGroups {
       args.push(minDurNs);
     }
     const attrs = q.attributes ?? [];
+    // A group whose JSON does not hold the key at all cannot match: SQLite skips it without the JSON being
+    // parsed here (the rows are JSON.stringify or json() output, which write a key as its JSON string and ':').
+    for (const [k] of attrs) {
+      where.push('instr(spans, ?) > 0');
+      args.push(`${JSON.stringify(k)}:`);
+    }
     const exact = startNs !== undefined || endNs !== undefined || minDurNs !== undefined || attrs.length > 0;
     const limit = Math.min(Math.max(q.limit ?? 20, 1), 1000);
     const stmt = this.db
