@@ -148,7 +148,7 @@ export class IonqProvider implements Provider {
     const key = options.apiKey ?? process.env.IONQ_API_KEY;
     if (!key) throw new QobsConfigError('IONQ_API_KEY', 'no IonQ API key (set IONQ_API_KEY)');
     this.pageSize = options.pageSize ?? 25;
-    this.poll = { ...options, sleep: options.sleep };
+    this.poll = { ...options };
     this.http = new JsonHttpClient(
       'ionq',
       options.baseUrl ?? 'https://api.ionq.co/v0.3',
