@@ -38,6 +38,7 @@ export interface SoakClientResult {
 }
 
 export const WORKERS = 4;
+const PACED_WORKERS = 16;
 export const SPANS_PER_REQUEST = 32;
 export const LOGS_PER_REQUEST = 16;
 const DEVICES = ['local.statevector', 'local.fake_toronto', 'ibm.ibm_torino', 'ionq.forte-1'];
@@ -45,7 +46,7 @@ const INSTANCES = 8;
 /** Samples per metrics request: 4 devices x 8 instances x (2 counters + 3 gauges). */
 export const SAMPLES_PER_REQUEST = DEVICES.length * INSTANCES * 5;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS + 2 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: PACED_WORKERS + 2 });
 
 function request(
   base: string,
@@ -219,11 +220,14 @@ async function run(o: SoakClientOptions): Promise<SoakClientResult> {
   };
   const start = Date.now();
   const end = start + o.durationMs;
-  const gapMs = o.requestsPerSecond > 0 ? (1000 * WORKERS) / o.requestsPerSecond : 0;
+  // Paced, more workers share the rate: one slow answer must not hold the schedule back (a closed loop of 4
+  // would send less than asked whenever an answer takes longer than the gap).
+  const workers = o.requestsPerSecond > 0 ? PACED_WORKERS : WORKERS;
+  const gapMs = o.requestsPerSecond > 0 ? (1000 * workers) / o.requestsPerSecond : 0;
   const worker = async (w: number) => {
     let lastT = 0;
     for (let n = 0; Date.now() < end; n++) {
-      const due = start + n * gapMs + (w * gapMs) / WORKERS;
+      const due = start + n * gapMs + (w * gapMs) / workers;
       if (gapMs > 0 && due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
       if (Date.now() >= end) break;
       const kind = (n + w) % 3;
@@ -243,7 +247,7 @@ async function run(o: SoakClientOptions): Promise<SoakClientResult> {
       } else r.errors[res.status] = (r.errors[res.status] ?? 0) + 1;
     }
   };
-  const tasks = Array.from({ length: WORKERS }, (_, w) => worker(w));
+  const tasks = Array.from({ length: workers }, (_, w) => worker(w));
   if (o.queries) {
     const queries = overviewQueries();
     tasks.push(
