@@ -64,6 +64,37 @@ describe('workbench configuration', () => {
     }
   });
 
+  it('reads the remote canary opt-in and Braket output location', () => {
+    const c = parseConfig({
+      providers: {
+        braket: {
+          devices: ['ionq/forte-1'],
+          canary_interval: '6h',
+          canary_shots_per_day: 2000,
+          canary_max_usd_per_day: 25,
+          output_s3_bucket: 'amazon-braket-lab',
+        },
+        ibm: { canary_seconds_per_job: 4 },
+      },
+    });
+    expect(c.providers.find((p) => p.name === 'braket')).toMatchObject({
+      canaryIntervalMs: 6 * 3_600_000,
+      canaryShotsPerDay: 2000,
+      canaryMaxUsdPerDay: 25,
+      outputS3Bucket: 'amazon-braket-lab',
+    });
+    expect(c.providers.find((p) => p.name === 'ibm')).toEqual(
+      expect.objectContaining({ canarySecondsPerJob: 4 }),
+    );
+    expect(c.providers.find((p) => p.name === 'ibm')).not.toHaveProperty('canaryShotsPerDay');
+    expect(() => parseConfig({ providers: { ionq: { canary_shots_per_day: 0 } } })).toThrow(
+      /providers\.ionq\.canary_shots_per_day/,
+    );
+    expect(() => parseConfig({ providers: { local: { output_s3_bucket: 'x' } } })).toThrow(
+      /output_s3_bucket/,
+    );
+  });
+
   it('applies the file, then the environment, then the overrides', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qobs-cfg-'));
     const file = path.join(dir, 'qobs.yaml');

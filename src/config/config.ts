@@ -57,6 +57,15 @@ const providerEntry = z
   })
   .strict();
 
+/** A remote provider: canaries run there only when both daily caps and a device list are given (they cost money). */
+const remoteEntry = providerEntry.extend({
+  canary_interval: duration.optional(),
+  canary_shots_per_day: z.number().int().positive().optional(),
+  canary_max_usd_per_day: z.number().finite().nonnegative().optional(),
+  /** Expected seconds of one canary job, to price per-second billing (IBM) before the first job has run. */
+  canary_seconds_per_job: z.number().finite().positive().optional(),
+});
+
 const schema = z
   .object({
     data_dir: z.string().min(1).default('.qobs'),
@@ -150,12 +159,17 @@ const schema = z
     providers: z
       .object({
         local: providerEntry.extend({ canary_interval: duration.optional() }).strict().optional(),
-        ibm: providerEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
-        braket: providerEntry
-          .extend({ region: z.string().min(1).optional(), endpoint: z.string().url().optional() })
+        ibm: remoteEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
+        braket: remoteEntry
+          .extend({
+            region: z.string().min(1).optional(),
+            endpoint: z.string().url().optional(),
+            output_s3_bucket: z.string().min(1).optional(),
+            output_s3_key_prefix: z.string().min(1).optional(),
+          })
           .strict()
           .optional(),
-        ionq: providerEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
+        ionq: remoteEntry.extend({ base_url: z.string().url().optional() }).strict().optional(),
       })
       .strict()
       .default({}),
@@ -215,8 +229,17 @@ export interface MonitoredProviderConfig {
   baseUrl?: string;
   region?: string;
   endpoint?: string;
-  /** Local devices only: time between canary rounds (GHZ on the best chain, mirror circuits). */
+  /** Time between canary rounds (GHZ on the best chain, mirror circuits); remote providers only with both caps. */
   canaryIntervalMs?: number;
+  /** Remote providers: shots canaries may spend per UTC day. */
+  canaryShotsPerDay?: number;
+  /** Remote providers: dollars canaries may spend per UTC day, priced with the catalogue. */
+  canaryMaxUsdPerDay?: number;
+  /** Remote providers billed per second: expected seconds of one canary job. */
+  canarySecondsPerJob?: number;
+  /** Braket: the S3 bucket and key prefix task results are written to (submission needs a bucket). */
+  outputS3Bucket?: string;
+  outputS3KeyPrefix?: string;
 }
 
 /** Command-line overrides (`qobs up --data --port --otlp-port --host`). */
@@ -314,9 +337,16 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
             region?: string;
             endpoint?: string;
             canary_interval?: number;
+            canary_shots_per_day?: number;
+            canary_max_usd_per_day?: number;
+            canary_seconds_per_job?: number;
+            output_s3_bucket?: string;
+            output_s3_key_prefix?: string;
           }
         | undefined;
       if (!p) return [];
+      const defined = <T extends object>(o: T) =>
+        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
       return [
         {
           name,
@@ -325,7 +355,16 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
           baseUrl: p.base_url,
           region: p.region,
           endpoint: p.endpoint,
-          ...(name === 'local' ? { canaryIntervalMs: p.canary_interval ?? 3_600_000 } : {}),
+          ...(name === 'local'
+            ? { canaryIntervalMs: p.canary_interval ?? 3_600_000 }
+            : defined({
+                canaryIntervalMs: p.canary_interval,
+                canaryShotsPerDay: p.canary_shots_per_day,
+                canaryMaxUsdPerDay: p.canary_max_usd_per_day,
+                canarySecondsPerJob: p.canary_seconds_per_job,
+                outputS3Bucket: p.output_s3_bucket,
+                outputS3KeyPrefix: p.output_s3_key_prefix,
+              })),
         },
       ];
     }),
