@@ -280,9 +280,13 @@ function convertMetric(
       const name = prometheusMetricName(m.name, m.unit, counter ? 'counter' : 'gauge');
       out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
       const cache = seriesCache(`${name}\u0001${context}`);
+      const samples = out.samples;
       for (const p of m.numberPoints) {
         const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
-        push(series(name, p, undefined, labelCacheSize < LABEL_CACHE_MAX ? cache : undefined), p.timeMs, v);
+        // The hot path, inlined: a known series is one lookup by its attributes' bytes.
+        const hit =
+          (p.attrKey !== undefined ? cache.get(p.attrKey) : undefined) ?? series(name, p, undefined, cache);
+        samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v });
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;
