@@ -33,7 +33,15 @@ const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-bench-'));
 const endMs = Math.floor(Date.now() / 1000) * 1000;
 const startMs = endMs - DAYS * DAY_MS;
 const wb = await startWorkbench(
-  { dataDir: dir, port: 0, otlpPort: 0, selfScrapeIntervalMs: 0, scrapeTargets: [] },
+  // Retention longer than the seeded month, so the figures cover all of it (and no deletion runs mid-timing).
+  {
+    dataDir: dir,
+    port: 0,
+    otlpPort: 0,
+    selfScrapeIntervalMs: 0,
+    scrapeTargets: [],
+    retentionMs: 40 * DAY_MS,
+  },
   {
     plugins: [
       costsApiPlugin({

@@ -9,6 +9,7 @@ import {
   type BudgetView,
   type CatalogueDoc,
   type CostsDoc,
+  costCounterIncrease,
   costsApiPlugin,
   parseRange,
 } from './costs-api.js';
@@ -400,6 +401,37 @@ describe('costs API', () => {
     });
     expect(garnet.source).toMatch(/^https:\/\//);
     expect(doc.prices.find((p) => p.device === 'braket.amazon/sv1')!.confirmed).toBe(false);
+  });
+});
+
+describe('costCounterIncrease', () => {
+  it('counts a counter born in the range from zero, but not one whose history retention may have deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-counter-'));
+    const wb = await startWorkbench({
+      dataDir: dir,
+      port: 0,
+      otlpPort: 0,
+      selfScrapeIntervalMs: 0,
+      scrapeTargets: [],
+    });
+    try {
+      const t0 = Date.parse('2026-03-01T12:00:00Z');
+      const labels = { __name__: 'quantum_cost_total', provider: 'ibm', cost_type: 'qpu_time' };
+      wb.store.ingest({
+        samples: [
+          { labels, t: t0, v: 100 },
+          { labels, t: t0 + 15_000, v: 101.5 },
+        ],
+      });
+      const [from, to] = [t0 - 2 * HOUR, t0 + 60_000];
+      expect(costCounterIncrease(wb.store, from, to, t0 - DAY).total).toBeCloseTo(101.5, 9);
+      expect(costCounterIncrease(wb.store, from, to, t0 - 10 * 60_000).total).toBeCloseTo(1.5, 9);
+      // With a baseline inside the range's lookback, the horizon does not matter.
+      expect(costCounterIncrease(wb.store, t0 + 1, to, t0 - 10 * 60_000).total).toBeCloseTo(1.5, 9);
+    } finally {
+      await wb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // The costs API the dashboard's Costs page reads: spend by provider and by day (from `quantum_cost_total`), by
-// device (from `quantum_cost_event` logs and execution spans), budgets with their burn-down, the price catalogue in
-// use, and what-if estimates that price free local runs as if they had run on a named catalogue device.
+// device (from the `quantum_cost_event` and `quantum_circuit_execution` log lines), budgets with their burn-down,
+// the price catalogue in use, and what-if estimates that price free local runs as if run on a catalogue device.
 import {
   type BudgetSpec,
   type Catalogue,
@@ -141,9 +141,16 @@ export interface CounterIncrease {
  * The exact rise of `quantum_cost_total` in (start, end], summed from consecutive samples (a drop is a counter
  * reset: the new value counts). Unlike PromQL's `increase()` it does not extrapolate to the range's edges, so the
  * figures add up across days and devices. The baseline is the last sample at or before `start` (looked for up to
- * an hour back); a series with no sample before `start` at all began in the range and counts from zero.
+ * an hour back). A series with no earlier sample began in the range and counts from zero, unless its first sample
+ * is near `horizonMs` (where retention deletes data): then its history may be gone, and that sample is only the
+ * baseline, so a range reaching past retention does not count a counter's whole past as spend in the range.
  */
-export function costCounterIncrease(store: Store, startMs: number, endMs: number): CounterIncrease {
+export function costCounterIncrease(
+  store: Store,
+  startMs: number,
+  endMs: number,
+  horizonMs = Number.NEGATIVE_INFINITY,
+): CounterIncrease {
   const matchers = [{ name: '__name__', op: '=' as const, value: COST_METRIC }];
   const series = store.select(matchers, startMs - LOOKBACK_MS, endMs);
   let older: Set<string> | undefined;
@@ -167,7 +174,7 @@ export function costCounterIncrease(store: Store, startMs: number, endMs: number
         // No baseline within the lookback: a counter with older samples has an unknown baseline (its first sample
         // here becomes it); one with none began in the range.
         older ??= new Set(store.series(matchers, 0, startMs - LOOKBACK_MS).map(labelsKey));
-        prev = older.has(labelsKey(s.labels)) ? v : 0;
+        prev = older.has(labelsKey(s.labels)) || t <= horizonMs + LOOKBACK_MS ? v : 0;
       }
       started = true;
       const delta = v >= prev! ? v - prev! : v;
@@ -191,7 +198,7 @@ export function costCounterIncrease(store: Store, startMs: number, endMs: number
   return { byProvider, byDay, total: round(total) };
 }
 
-// ---- the events and spans
+// ---- the log lines
 
 const A = (path: string) => `json_extract(attributes, '${path}')`;
 const AMOUNT = A('$.amount');
@@ -664,7 +671,7 @@ function costsDoc(
   est: EstimateDevice | undefined,
 ) {
   const currency = catalogue.currency;
-  const metric = costCounterIncrease(store, startMs, endMs);
+  const metric = costCounterIncrease(store, startMs, endMs, nowMs - store.retentionMs);
   const devices = new Map<
     string,
     { device: string; provider: string; amount: number; executions: number; costEvents: number }

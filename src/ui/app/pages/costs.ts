@@ -6,7 +6,6 @@ import { type Line, timeSeriesChart } from '../charts.js';
 import type { PageContext, PageDef } from '../context.js';
 import { type Child, dataTable, errorBox, h, notAvailable, replace } from '../dom.js';
 import { panelView } from '../panel.js';
-import { formatTime } from '../time.js';
 import { getDoc, pick, toNumber, toText } from '../workbench.js';
 
 const COST_PANELS: readonly PanelSpec[] = [
@@ -72,9 +71,13 @@ function money(v: unknown, currency: string): string {
   return n === undefined ? '–' : `${n.toFixed(2)} ${currency}`;
 }
 
+/** Times on this page are in UTC, like its days and budget periods. */
+function utc(ms: number): string {
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–';
+}
+
 function when(iso: unknown): string {
-  const ms = Date.parse(toText(iso));
-  return Number.isFinite(ms) ? formatTime(ms) : '–';
+  return utc(Date.parse(toText(iso)));
 }
 
 function scopeText(b: Row): string {
@@ -145,7 +148,7 @@ function burnLines(b: Row, limit: number, currency: string): BurnLine[] {
         ys: [left, atStop],
         legend:
           zeroAt <= end
-            ? `${name}, projected: none left at ${formatTime(zeroAt * 1000)}`
+            ? `${name}, projected: none left at ${utc(zeroAt * 1000)}`
             : `${name}, projected: ${money(atStop, currency)} left at the period's end`,
       });
     }
@@ -393,7 +396,7 @@ export const costsPage: PageDef = {
             h(
               'p',
               { class: 'muted' },
-              'Spend in each budget’s current period (periods start at UTC midnight, counted from 1970-01-01); the projection follows the last 24 hours’ burn rate, or the rate since spending began in the period. Open a row for its burn-down.',
+              'Spend in each budget’s current period (periods start at 00:00 UTC, counted from 1970-01-01); the projection follows the last 24 hours’ burn rate, or the rate since spending began in the period. Open a row for its burn-down.',
             ),
             dataTable({
               caption: 'Budgets',
