@@ -164,7 +164,7 @@ describe('qobs run', () => {
     }
   });
 
-  it('rejects a remote device and bad numbers with a clear message (in process)', async () => {
+  it('rejects a paid device without --max-usd, an unknown device and bad numbers with a clear message (in process)', async () => {
     const errors: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       errors.push(String(chunk));
@@ -172,6 +172,9 @@ describe('qobs run', () => {
     });
     try {
       expect(await runCli(['node', 'qobs', 'run', file, '--device', 'ibm.ibm_torino'])).toBe(2);
+      expect(errors.join('')).toContain('--max-usd');
+      errors.length = 0;
+      expect(await runCli(['node', 'qobs', 'run', file, '--device', 'rigetti.ankaa'])).toBe(2);
       expect(errors.join('')).toContain('--device');
       errors.length = 0;
       expect(await runCli(['node', 'qobs', 'run', file, '--shots', 'many'])).toBe(2);

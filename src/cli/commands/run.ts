@@ -2,7 +2,18 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Circuit, parseQasmFile } from '../../circuit/index.js';
-import { getDevice, type JobRecord, type LocalDevice } from '../../devices/index.js';
+import { CostTracker, type Priced } from '../../cost/index.js';
+import {
+  BraketProvider,
+  type Device,
+  getDevice,
+  IbmProvider,
+  IonqProvider,
+  type JobRecord,
+  type LocalDevice,
+  type Provider,
+  RemoteDevice,
+} from '../../devices/index.js';
 import { QobsConfigError } from '../../errors.js';
 import { hellingerFidelity, probabilities } from '../../sim/index.js';
 import { type Fidelity, Observer, type RunResult } from '../../telemetry/index.js';
@@ -15,7 +26,13 @@ interface RunCliOptions {
   seed?: string;
   metricsOut?: string;
   json?: boolean;
+  maxUsd?: string;
+  secondsPerJob?: string;
+  endpoint?: string;
+  pollMs?: string;
 }
+
+const REMOTE = ['ibm', 'braket', 'ionq'] as const;
 
 const DEFAULT_SHOTS = 1024;
 /** Exact ideal distributions are computed up to this width; wider circuits get no Hellinger figure. */
@@ -65,6 +82,67 @@ function localFidelity(device: LocalDevice, ideal: Record<string, number> | unde
   };
 }
 
+/** The adapter of a remote provider, credentials from its usual environment variables; `endpoint` replaces its API URL. */
+function remoteProvider(
+  name: (typeof REMOTE)[number],
+  endpoint: string | undefined,
+  pollMs: number | undefined,
+): Provider {
+  const poll = pollMs === undefined ? {} : { pollMs };
+  switch (name) {
+    case 'ibm':
+      return new IbmProvider({
+        ...poll,
+        ...(endpoint ? { baseUrl: `${endpoint}/api/v1`, iamUrl: endpoint } : {}),
+      });
+    case 'braket':
+      return new BraketProvider({ ...poll, ...(endpoint ? { endpoint, s3Endpoint: endpoint } : {}) });
+    case 'ionq':
+      return new IonqProvider({ ...poll, ...(endpoint ? { baseUrl: `${endpoint}/v0.3` } : {}) });
+  }
+}
+
+/**
+ * A remote run costs money: the catalogue prices every run before the first is submitted, and nothing is
+ * submitted when the total would exceed `--max-usd` or cannot be known beforehand.
+ */
+function checkBudget(
+  tracker: CostTracker,
+  deviceId: string,
+  shots: number,
+  repeat: number,
+  opts: RunCliOptions,
+): Priced {
+  if (opts.maxUsd === undefined)
+    throw new QobsConfigError(
+      '--max-usd',
+      `${deviceId} is a paid device: give the most this command may spend, e.g. --max-usd 5 (see qobs cost estimate)`,
+    );
+  const maxUsd = Number(opts.maxUsd);
+  if (!Number.isFinite(maxUsd) || maxUsd < 0)
+    throw new QobsConfigError('--max-usd', `must be a non-negative amount, got '${opts.maxUsd}'`);
+  const durationSeconds = opts.secondsPerJob === undefined ? undefined : Number(opts.secondsPerJob);
+  if (durationSeconds !== undefined && !(Number.isFinite(durationSeconds) && durationSeconds > 0))
+    throw new QobsConfigError('--seconds-per-job', `must be a positive number, got '${opts.secondsPerJob}'`);
+  let priced: Priced;
+  try {
+    priced = tracker.estimate(deviceId, { shots, tasks: repeat, durationSeconds });
+  } catch (err) {
+    throw new ExitError(
+      EXIT.input,
+      `qobs: cannot price ${repeat} run(s) on ${deviceId} beforehand, so --max-usd cannot be enforced: ${(err as Error).message}${
+        durationSeconds === undefined ? ' (per-second billing needs --seconds-per-job)' : ''
+      }`,
+    );
+  }
+  if (priced.amountUsd > maxUsd)
+    throw new ExitError(
+      EXIT.input,
+      `qobs: ${repeat} run(s) of ${shots} shots on ${deviceId} are estimated at ${priced.amountUsd.toFixed(4)} USD (catalogue ${priced.catalogueVersion}), above --max-usd ${maxUsd}; nothing was submitted`,
+    );
+  return priced;
+}
+
 async function action(file: string, opts: RunCliOptions): Promise<void> {
   const shots = positiveInt('--shots', opts.shots, DEFAULT_SHOTS);
   const repeat = positiveInt('--repeat', opts.repeat, 1);
@@ -75,19 +153,42 @@ async function action(file: string, opts: RunCliOptions): Promise<void> {
       throw new ExitError(EXIT.input, `qobs: --seed must be a non-negative integer, got '${opts.seed}'`);
   }
   const deviceId = opts.device ?? 'local.statevector';
-  if (!deviceId.startsWith('local.'))
-    throw new QobsConfigError(
-      '--device',
-      `only local devices run here (local.statevector, local.fake_<name>), got '${deviceId}'`,
-    );
-  const device = getDevice(deviceId);
+  const providerName = deviceId.slice(0, deviceId.indexOf('.'));
   const circuit = parseQasmFile(file);
   const ideal = idealDistribution(circuit);
+  let device: Device;
+  let fidelityOf: ReturnType<typeof localFidelity>;
+  let tracker: CostTracker | undefined;
+  let estimate: Priced | undefined;
+  if (deviceId.startsWith('local.')) {
+    const local = getDevice(deviceId);
+    device = local;
+    fidelityOf = localFidelity(local, ideal);
+  } else if ((REMOTE as readonly string[]).includes(providerName)) {
+    tracker = new CostTracker();
+    estimate = checkBudget(tracker, deviceId, shots, repeat, opts);
+    device = await RemoteDevice.open(
+      remoteProvider(
+        providerName as (typeof REMOTE)[number],
+        opts.endpoint?.replace(/\/+$/, ''),
+        opts.pollMs === undefined ? undefined : positiveInt('--poll-ms', opts.pollMs, 2000),
+      ),
+      deviceId.slice(providerName.length + 1),
+    );
+    // Remote results get the Hellinger figure against the ideal distribution; ESP needs the transpiled circuit.
+    fidelityOf = (job) =>
+      ideal && job.counts ? [{ value: hellingerFidelity(job.counts, ideal), method: 'hellinger' }] : [];
+  } else
+    throw new QobsConfigError(
+      '--device',
+      `'${deviceId}' names no device: local.statevector, local.fake_<name>, or ibm.<backend>, braket.<provider>/<device>, ionq.<backend>`,
+    );
   // With --json the one JSON object owns stdout, so the log lines go to stderr.
   const observer = new Observer({
     serviceName: 'qobs-run',
     logs: { destination: opts.json ? process.stderr : 'stdout' },
-    fidelityOf: localFidelity(device, ideal),
+    fidelityOf,
+    ...(tracker ? { costOf: tracker.costOf } : {}),
   });
   const results: RunResult[] = [];
   try {
@@ -121,7 +222,10 @@ async function action(file: string, opts: RunCliOptions): Promise<void> {
       estimated_success_probability: r.estimatedSuccessProbability ?? null,
       trace_id: r.traceId ?? null,
       error: r.job.error ?? null,
+      cost_usd: r.cost?.amount ?? null,
     })),
+    estimated_usd: estimate?.amountUsd ?? null,
+    catalogue_version: estimate?.catalogueVersion ?? null,
     metrics_out: opts.metricsOut ?? null,
   };
   if (opts.json) printJson(summary);
@@ -145,7 +249,23 @@ export function register(program: Command): void {
       'Run an OpenQASM file on a device through the Observer: JSON log lines, metrics, spans (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set)',
     )
     .argument('<file>', 'OpenQASM 2 or 3 file')
-    .option('--device <id>', 'local.statevector (default) or local.fake_<name>')
+    .option(
+      '--device <id>',
+      'local.statevector (default), local.fake_<name>, or a paid device: ibm.<backend>, braket.<provider>/<device>, ionq.<backend>',
+    )
+    .option(
+      '--max-usd <amount>',
+      'paid devices: the most all runs may cost, checked against the catalogue before submitting',
+    )
+    .option(
+      '--seconds-per-job <s>',
+      'paid devices billed per second (IBM): expected seconds of one run, for the estimate',
+    )
+    .option('--endpoint <url>', "paid devices: another URL for the provider's API (a private endpoint)")
+    .option(
+      '--poll-ms <ms>',
+      "paid devices: first wait between polls of a job's status (default 2000, doubling to 60 s)",
+    )
     .option('--shots <n>', `shots per run (default ${DEFAULT_SHOTS})`)
     .option('--repeat <k>', 'number of runs (default 1)')
     .option('--seed <s>', 'seed of the first run (run i uses seed + i)')
