@@ -24,6 +24,8 @@ export class WireReader {
   end: number;
   /** Count of strings that held invalid UTF-8 (decoded with U+FFFD in their place). */
   invalidUtf8 = 0;
+  /** Fixed-width fields are read through a DataView: TurboFan compiles its reads to plain loads. */
+  private readonly view: DataView;
   constructor(
     readonly buf: Buffer,
     start = 0,
@@ -31,6 +33,7 @@ export class WireReader {
   ) {
     this.pos = start;
     this.end = end;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   }
 
   /** Reads a varint as a JS number (exact up to 2^53; OTLP's varints are enums, lengths and counts). */
@@ -67,7 +70,7 @@ export class WireReader {
 
   fixed32(): number {
     if (this.pos + 4 > this.end) throw new MalformedPayloadError('truncated fixed32');
-    const v = this.buf.readUInt32LE(this.pos);
+    const v = this.view.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
@@ -75,8 +78,8 @@ export class WireReader {
   /** A fixed64 as a double (loses precision above 2^53: fine for millisecond timestamps). */
   fixed64Number(): number {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
-    const lo = this.buf.readUInt32LE(this.pos);
-    const hi = this.buf.readUInt32LE(this.pos + 4);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
@@ -88,8 +91,8 @@ export class WireReader {
    */
   fixed64Ms(): number {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
-    const lo = this.buf.readUInt32LE(this.pos);
-    const hi = this.buf.readUInt32LE(this.pos + 4);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
     this.pos += 8;
     return hi * 4294 + Math.floor((hi * 967296 + lo) / 1e6);
   }
@@ -97,22 +100,22 @@ export class WireReader {
   /** A fixed64 exactly, as a bigint (nanosecond timestamps of spans and logs). */
   fixed64Big(): bigint {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated fixed64');
-    const v = this.buf.readBigUInt64LE(this.pos);
+    const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
     return v;
   }
 
   sfixed64Number(): number {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated sfixed64');
-    const lo = this.buf.readUInt32LE(this.pos);
-    const hi = this.buf.readInt32LE(this.pos + 4);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getInt32(this.pos + 4, true);
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
 
   double(): number {
     if (this.pos + 8 > this.end) throw new MalformedPayloadError('truncated double');
-    const v = this.buf.readDoubleLE(this.pos);
+    const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
