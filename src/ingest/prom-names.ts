@@ -1,7 +1,7 @@
 // OTLP metrics to Prometheus series, following the OpenTelemetry-to-Prometheus compatibility specification:
 // name and label sanitising, unit suffixes, `_total` for monotonic sums, histograms to `_bucket/_sum/_count`,
 // resource attributes to `target_info`, and `job`/`instance` from service.name/service.instance.id.
-import type { Labels, MetricMetadata, SampleIn } from '../store/index.js';
+import type { Labels, MetricMetadata, SampleIn, SeriesSlot } from '../store/index.js';
 import { labelsKey, staleNaN } from '../store/index.js';
 export type { SampleIn };
 import type {
@@ -198,9 +198,39 @@ const labelCacheBySeries = new Map<string, Map<string, CachedSeries>>();
 let labelCacheSize = 0;
 const LABEL_CACHE_MAX = 200_000;
 
-interface CachedSeries {
+/** A cached label set; it is also the store's SeriesSlot for it (see SampleIn.slot). */
+interface CachedSeries extends SeriesSlot {
   labels: Labels;
   key: string;
+  /** The encoded attributes it was cached by. */
+  attrKey?: string;
+}
+
+/**
+ * Per metric, the series of earlier requests in point order, by the attributes of their first point: an
+ * exporter sends its series in the same order every time, so point i is checked against entry i with one
+ * string comparison before any map lookup (which hashes the attribute bytes afresh for every sample). Several
+ * exporters sharing a resource keep apart by their first point. Bounded: MAX_ORDERS orders a metric (cleared
+ * when full), MAX_ORDERED points an order.
+ */
+const orderBySeries = new WeakMap<Map<string, CachedSeries>, Map<string, CachedSeries[]>>();
+const MAX_ORDERS = 64;
+const MAX_ORDERED = 100_000;
+
+function pointOrder(cache: Map<string, CachedSeries>, first: string | undefined): CachedSeries[] | undefined {
+  if (first === undefined) return undefined;
+  let orders = orderBySeries.get(cache);
+  if (orders === undefined) {
+    orders = new Map();
+    orderBySeries.set(cache, orders);
+  }
+  let order = orders.get(first);
+  if (order === undefined) {
+    if (orders.size >= MAX_ORDERS) orders.clear();
+    order = [];
+    orders.set(first, order);
+  }
+  return order;
 }
 
 function seriesCache(prefix: string): Map<string, CachedSeries> {
@@ -250,7 +280,7 @@ function convertMetric(
     let hit = inner.get(attrKey);
     if (!hit) {
       const labels = build(name, pointAttributes(p as NumberPointIn, out), extra);
-      hit = { labels, key: labelsKey(labels) };
+      hit = { labels, key: labelsKey(labels), attrKey };
       if (labelCacheSize >= LABEL_CACHE_MAX) {
         labelCacheBySeries.clear();
         labelCacheSize = 0;
@@ -281,12 +311,23 @@ function convertMetric(
       out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
       const cache = seriesCache(`${name}\u0001${context}`);
       const samples = out.samples;
-      for (const p of m.numberPoints) {
+      const points = m.numberPoints;
+      const order = pointOrder(cache, points[0]?.attrKey);
+      for (let i = 0; i < points.length; i++) {
+        const p = points[i];
         const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
-        // The hot path, inlined: a known series is one lookup by its attributes' bytes.
-        const hit =
-          (p.attrKey !== undefined ? cache.get(p.attrKey) : undefined) ?? series(name, p, undefined, cache);
-        samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v });
+        // The hot path, inlined: the series at this position last time, else one lookup by the attributes' bytes.
+        let hit: CachedSeries;
+        if (p.attrKey === undefined || order === undefined) hit = series(name, p, undefined, cache);
+        else {
+          const prev = order[i];
+          if (prev !== undefined && prev.attrKey === p.attrKey) hit = prev;
+          else {
+            hit = cache.get(p.attrKey) ?? series(name, p, undefined, cache);
+            if (i < MAX_ORDERED) order[i] = hit;
+          }
+        }
+        samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v, slot: hit });
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;

@@ -9,6 +9,7 @@ export type {
   LogIn,
   SampleIn,
   ScopeInfo,
+  SeriesSlot,
   SpanEventIn,
   SpanIn,
   SpanLinkIn,

@@ -57,11 +57,21 @@ export interface LogIn {
   scope: ScopeInfo;
 }
 
+/**
+ * A place for the store to remember the series of one label set, kept by a caller that sends the same label
+ * set again and again (the OTLP label cache): one slot per label set, never shared between label sets.
+ */
+export interface SeriesSlot {
+  storeSeries?: unknown;
+}
+
 /** One sample bound for the store; `labels` includes `__name__`. */
 export interface SampleIn {
   labels: Readonly<Record<string, string>>;
   /** `labelsKey(labels)` when the caller has it cached (saves a sort and a join per sample). */
   key?: string;
+  /** See SeriesSlot: saves the lookup of the series by key. */
+  slot?: SeriesSlot;
   t: number;
   v: number;
 }

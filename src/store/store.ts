@@ -50,6 +50,9 @@ interface SeriesState {
   headN: number;
   /** lastT before the batch being checked (undefined outside ingest). */
   pendingPrevT: number | undefined;
+  /** The store holding it, and whether it was taken out again (a failed batch): checked by SeriesSlot users. */
+  owner: Store;
+  removed: boolean;
 }
 
 /** A stored log record as the logs API returns it. */
@@ -322,6 +325,8 @@ export class Store implements SeriesSource {
       headVs: new Float64Array(8),
       headN: 0,
       pendingPrevT: undefined,
+      owner: this,
+      removed: false,
     };
     this.byKey.set(key, s);
     this.byId.set(id, s);
@@ -353,6 +358,7 @@ export class Store implements SeriesSource {
   private removeSeriesState(s: SeriesState): void {
     this.byKey.delete(s.key);
     this.byId.delete(s.id);
+    s.removed = true;
     const metric = s.labels.__name__ ?? '';
     const n = (this.seriesPerMetric.get(metric) ?? 1) - 1;
     if (n > 0) this.seriesPerMetric.set(metric, n);
@@ -483,12 +489,20 @@ export class Store implements SeriesSource {
     const acceptedVs = this.acceptedVs;
     for (let i = 0; i < samples.length; i++) {
       const smp = samples[i];
-      let key = smp.key ?? this.keyByLabels.get(smp.labels);
-      if (key === undefined) {
-        key = labelsKey(smp.labels);
-        this.keyByLabels.set(smp.labels, key);
+      // A caller's slot remembers the series of its label set: no lookup by key (a map probe that misses the
+      // CPU cache once there are thousands of series).
+      const slot = smp.slot;
+      let s = slot?.storeSeries as SeriesState | undefined;
+      let key: string | undefined;
+      if (s === undefined || s.owner !== this || s.removed) {
+        key = smp.key ?? this.keyByLabels.get(smp.labels);
+        if (key === undefined) {
+          key = labelsKey(smp.labels);
+          this.keyByLabels.set(smp.labels, key);
+        }
+        s = this.byKey.get(key);
+        if (s !== undefined && slot !== undefined) slot.storeSeries = s;
       }
-      let s = this.byKey.get(key);
       if (!s) {
         const refused = this.refuseNewSeries(smp.labels);
         if (refused === 'series_limit') {
@@ -499,8 +513,10 @@ export class Store implements SeriesSource {
           result.samplesLabelValueTooLong++;
           continue;
         }
-        s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key);
+        // `key` is set: a sample without a live series went through the lookup above.
+        s = this.addSeriesState(this.nextSeriesId, { ...smp.labels }, key as string);
         created.push(s);
+        if (slot !== undefined) slot.storeSeries = s;
       }
       if (smp.t <= s.lastT) {
         if (smp.t === s.lastT) result.samplesDuplicate++;
