@@ -328,4 +328,39 @@ describe('Store', () => {
       { numRuns: 40 },
     );
   });
+  it('uses a series slot only for the store that filled it and not after a failed batch took the series out', () => {
+    const a = Store.open({ dataDir: tmp() });
+    const b = Store.open({ dataDir: tmp() });
+    const slot = {};
+    const labels = { __name__: 'slotted', k: 'v' };
+    a.ingest({ samples: [{ labels, t: T0, v: 1, slot }] });
+    b.ingest({
+      samples: [
+        { labels: { __name__: 'other' }, t: T0, v: 5 },
+        { labels, t: T0, v: 2, slot },
+      ],
+    });
+    a.ingest({ samples: [{ labels, t: T0 + 1, v: 3, slot }] });
+    const values = (st: Store) =>
+      Array.from(st.select([{ name: '__name__', op: '=', value: 'slotted' }], 0, T0 + 10)[0].values);
+    expect(values(a)).toEqual([1, 3]);
+    expect(values(b)).toEqual([2]);
+    // A batch whose commit fails takes its new series out again; the slot must not bring it back.
+    const failing = {};
+    b.db.exec('ALTER TABLE series_labels RENAME TO series_labels_away');
+    expect(() =>
+      b.ingest({ samples: [{ labels: { __name__: 'fresh' }, t: T0, v: 7, slot: failing }] }),
+    ).toThrow();
+    b.db.exec('ALTER TABLE series_labels_away RENAME TO series_labels');
+    expect(
+      b.ingest({ samples: [{ labels: { __name__: 'fresh' }, t: T0, v: 8, slot: failing }] }).samplesAccepted,
+    ).toBe(1);
+    expect(b.select([{ name: '__name__', op: '=', value: 'fresh' }], 0, T0 + 10)[0].values[0]).toBe(8);
+    expect(b.stats().series).toBe(3);
+    a.close();
+    b.close();
+    const reopened = Store.open({ dataDir: b.dataDir });
+    expect(reopened.select([{ name: '__name__', op: '=', value: 'fresh' }], 0, T0 + 10)[0].values[0]).toBe(8);
+    reopened.close();
+  });
 });
