@@ -342,6 +342,40 @@ describe('costs API', () => {
     expect((await get(`?start=${START}&end=${END}&estimateAs=none`)).body.estimate).toBeUndefined();
   });
 
+  it('sums a range of whole days the same way, and a late line in one of them on the next request', async () => {
+    const from = Date.parse('2026-02-27T12:00:00Z');
+    const expectRange = async (extra: number, extraRuns: number) => {
+      const { body } = await get(`?start=${from}&end=${END}`);
+      const inside = costs.filter((c) => inRange(c.t, from, END));
+      expect(body.events.total).toBeCloseTo(sum(inside.map((c) => c.amount)) + extra, 9);
+      expect(body.events.count).toBe(inside.length + (extra ? 1 : 0));
+      expect(body.total).toBeCloseTo(sum(inside.map((c) => c.amount)), 9);
+      const garnet = body.byDevice.find((r) => r.device === 'braket.iqm/garnet')!;
+      const mine = inside.filter((c) => c.device === 'iqm/garnet');
+      expect(garnet.amount).toBeCloseTo(sum(mine.map((c) => c.amount)) + extra, 9);
+      expect(garnet.executions).toBe(mine.length + extraRuns);
+      expect(body.byDevice.find((r) => r.device === 'local.statevector')!.executions).toBe(20);
+      expect(body.byDay.map((d) => d.day)).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+    };
+    await expectRange(0, 0);
+    await expectRange(0, 0); // from the day sums this time
+    const late = Date.parse('2026-03-01T10:00:00Z');
+    wb.store.ingest({
+      logs: [
+        costLog({
+          t: late,
+          provider: 'braket',
+          device: 'iqm/garnet',
+          costType: 'qpu_task',
+          amount: 3.25,
+          instance: 'c',
+        }),
+        execLog(late, 'braket', 'iqm/garnet', 100, true),
+      ],
+    });
+    await expectRange(3.25, 1);
+  });
+
   it('adds cost events stored after a first answer to the budgets, late timestamps included', async () => {
     const before = (await get(`?start=${START}&end=${END}`)).body.budgets as BudgetView[];
     const spentOf = (bs: BudgetView[], name: string) => bs.find((b) => b.name === name)!.spent;

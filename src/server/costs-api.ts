@@ -227,7 +227,28 @@ const LOCAL_RUNS = `${EXECUTIONS} AND ${A('$.provider')} = 'local'`;
 
 const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * MS_NS;
 
-type StatementName = 'eventsByDevice' | 'executions' | 'spendFrom' | 'spendSince' | 'runsFrom' | 'runsSince';
+type StatementName =
+  | 'eventsByDevice'
+  | 'executions'
+  | 'spendFrom'
+  | 'spendSince'
+  | 'runsFrom'
+  | 'runsSince'
+  | 'dayEventsIn'
+  | 'dayEventsSince'
+  | 'dayExecutionsIn'
+  | 'dayExecutionsSince';
+
+const DAY_NS = BigInt(DAY_MS) * MS_NS;
+/** Later than any stored time (an open upper bound for a time filter). */
+const NS_MAX = 2n ** 62n;
+
+/** Cost events by device, currency, catalogue version and UTC day, of the lines `where` selects. */
+const dayEventsQuery = (where: string) =>
+  `WITH e AS MATERIALIZED (SELECT ${EVENT_FIELDS}, ${VERSION} AS version FROM logs WHERE ${where})
+   SELECT provider, device, currency, version, time_ns / ${DAY_NS} AS day, COUNT(*) AS n,
+     TOTAL(CASE WHEN ${OK} THEN a END) AS amount, SUM(NOT ${OK}) AS bad
+   FROM e GROUP BY 1, 2, 3, 4, 5`;
 
 /**
  * Read-only statements over the store's logs table, aggregated in SQLite. Executions are read from the
@@ -259,6 +280,17 @@ function statements(store: Store): Record<StatementName, Statement> {
     ),
     runsSince: db.prepare(
       `SELECT ${RUN_COLUMNS} FROM logs WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns > ? ${g4}`,
+    ),
+    // Whole UTC days of a range, kept by DaySums: first the days asked for (by time), then the lines stored since.
+    dayEventsIn: db.prepare(dayEventsQuery(`${COST_EVENTS} AND time_ns > ? AND time_ns <= ? AND id <= ?`)),
+    dayEventsSince: db.prepare(dayEventsQuery(`id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns > ?`)),
+    dayExecutionsIn: db.prepare(
+      `SELECT ${A('$.provider')} AS provider, ${RUN_COLUMNS}
+       FROM logs WHERE ${EXECUTIONS} AND time_ns > ? AND time_ns <= ? AND id <= ? GROUP BY 1, 2, 3, 4, 5`,
+    ),
+    dayExecutionsSince: db.prepare(
+      `SELECT ${A('$.provider')} AS provider, ${RUN_COLUMNS}
+       FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS} AND time_ns > ? GROUP BY 1, 2, 3, 4, 5`,
     ),
   };
 }
@@ -413,6 +445,110 @@ class PeriodSums {
     this.lastId = lastId;
     return this.spend.size + this.runs.size <= MAX_PERIOD_GROUPS;
   }
+}
+
+/** Most groups the whole-day sums keep; past it they are dropped and read again (counted). */
+const MAX_DAY_GROUPS = 200_000;
+
+/**
+ * Cost events and executions summed per UTC day, for the whole days of a range: the first request reads the days
+ * it needs; later ones add only the log lines stored since (by id, late timestamps included), and read further
+ * back only when a range starts before the days held. So a 30-day range is not rescanned on every refresh.
+ */
+class DaySums {
+  /** First day held (days from it on are complete up to `lastId`); undefined: nothing held. */
+  firstDay: number | undefined;
+  lastId = 0;
+  readonly events = new Map<string, Row>();
+  readonly executions = new Map<string, Row>();
+
+  private add(rows: Row[], into: Map<string, Row>, keys: readonly string[], dayKey: string): void {
+    for (const r of rows) {
+      const k = [...keys.map((f) => String(r[f])), String(r[dayKey])].join('\u0000');
+      const old = into.get(k);
+      if (!old) {
+        into.set(k, { ...r });
+        continue;
+      }
+      old.n = num(old.n) + num(r.n);
+      if ('amount' in r) old.amount = num(old.amount) + num(r.amount);
+      if ('bad' in r) old.bad = num(old.bad) + num(r.bad);
+      if ('first_ns' in r) old.first_ns = Math.min(num(old.first_ns), num(r.first_ns));
+    }
+  }
+
+  private read(events: Row[], executions: Row[]): void {
+    this.add(events, this.events, ['provider', 'device', 'currency', 'version'], 'day');
+    this.add(executions, this.executions, ['provider', 'device', 'shots', 'status'], 'bucket');
+  }
+
+  /** Holds every day from `fromDay` on, up to log line `lastId`; false when it outgrew its maximum. */
+  ensure(st: Statements, fromDay: number, lastId: number): boolean {
+    const dayNs = (d: number) => BigInt(d) * DAY_NS;
+    if (this.firstDay === undefined) {
+      const [from, to] = [dayNs(fromDay) - 1n, NS_MAX];
+      this.read(
+        st.dayEventsIn.all(from, to, lastId) as Row[],
+        st.dayExecutionsIn.all(DAY_NS, from, to, lastId) as Row[],
+      );
+      this.firstDay = fromDay;
+      this.lastId = lastId;
+    } else {
+      if (fromDay < this.firstDay) {
+        const [from, to] = [dayNs(fromDay) - 1n, dayNs(this.firstDay) - 1n];
+        this.read(
+          st.dayEventsIn.all(from, to, this.lastId) as Row[],
+          st.dayExecutionsIn.all(DAY_NS, from, to, this.lastId) as Row[],
+        );
+        this.firstDay = fromDay;
+      }
+      if (lastId > this.lastId) {
+        const from = dayNs(this.firstDay) - 1n;
+        this.read(
+          st.dayEventsSince.all(this.lastId, lastId, from) as Row[],
+          st.dayExecutionsSince.all(DAY_NS, this.lastId, lastId, from) as Row[],
+        );
+        this.lastId = lastId;
+      }
+    }
+    return this.events.size + this.executions.size <= MAX_DAY_GROUPS;
+  }
+
+  /** Rows of the days in [fromDay, toDay). */
+  rows(fromDay: number, toDay: number): { events: Row[]; executions: Row[] } {
+    const inDays = (d: unknown) => num(d) >= fromDay && num(d) < toDay;
+    return {
+      events: [...this.events.values()].filter((r) => inDays(r.day)),
+      executions: [...this.executions.values()].filter((r) => inDays(r.bucket)),
+    };
+  }
+}
+
+/**
+ * The cost-event and execution rows of (start, end]: its whole UTC days from `days` (when it has any), the partial
+ * days at its edges read directly. Rows of one key may come several times; every use adds them up.
+ */
+function rangeRows(
+  st: Statements,
+  days: (fromDay: number) => DaySums | undefined,
+  startMs: number,
+  endMs: number,
+): { events: Row[]; executions: Row[] } {
+  const direct = (from: bigint, to: bigint) => ({
+    events: st.eventsByDevice.all(from, to) as Row[],
+    executions: st.executions.all(DAY_NS, from, to) as Row[],
+  });
+  const firstWhole = Math.floor(startMs / DAY_MS) + 1; // the first midnight strictly after start
+  const lastWhole = Math.floor(endMs / DAY_MS); // whole days are [firstWhole, lastWhole)
+  const held = firstWhole < lastWhole ? days(firstWhole) : undefined;
+  if (!held) return direct(ns(startMs), ns(endMs));
+  const head = direct(ns(startMs), BigInt(firstWhole) * DAY_NS - 1n);
+  const tail = direct(BigInt(lastWhole) * DAY_NS - 1n, ns(endMs));
+  const whole = held.rows(firstWhole, lastWhole);
+  return {
+    events: [...head.events, ...whole.events, ...tail.events],
+    executions: [...head.executions, ...whole.executions, ...tail.executions],
+  };
 }
 
 // ---- budgets
@@ -594,6 +730,19 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       const st = statements(wb.store);
       const periods = new Map<number, PeriodSums>();
       let periodResets = 0;
+      let daySums: DaySums | undefined;
+      let dayResets = 0;
+      /** The whole-day sums, holding every day from `fromDay` on and brought up to the last stored log line. */
+      const daysFrom = (fromDay: number): DaySums | undefined => {
+        daySums ??= new DaySums();
+        const held = daySums;
+        if (!held.ensure(st, fromDay, wb.store.lastLogId())) {
+          // Too many groups to keep: answer from these, then start over next time.
+          daySums = undefined;
+          dayResets++;
+        }
+        return held;
+      };
       /** The sums of the period of length `periodMs` in force now, brought up to the last stored log line. */
       const sumsAt =
         (nowMs: number) =>
@@ -634,13 +783,15 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           throw err;
         }
         const nowMs = clock();
-        const doc = costsDoc(wb.store, st, sumsAt(nowMs), catalogue, budgets, range, nowMs, est);
+        const doc = costsDoc(wb.store, st, sumsAt(nowMs), daysFrom, catalogue, budgets, range, nowMs, est);
         return options.budgetsNote ? { ...doc, budgetsNote: options.budgetsNote } : doc;
       });
       return {
         metricsText: () =>
-          '# HELP qobs_costs_api_period_resets_total Budget periods whose in-memory sums outgrew their maximum and were read again.\n' +
-          `# TYPE qobs_costs_api_period_resets_total counter\nqobs_costs_api_period_resets_total ${periodResets}\n`,
+          '# HELP qobs_costs_api_cache_resets_total In-memory sums of the costs API that outgrew their maximum and were read again.\n' +
+          '# TYPE qobs_costs_api_cache_resets_total counter\n' +
+          `qobs_costs_api_cache_resets_total{sums="budget_period"} ${periodResets}\n` +
+          `qobs_costs_api_cache_resets_total{sums="day"} ${dayResets}\n`,
       };
     },
   };
@@ -668,6 +819,7 @@ function costsDoc(
   store: Store,
   st: Statements,
   sums: (periodMs: number) => PeriodSums,
+  daySums: (fromDay: number) => DaySums | undefined,
   catalogue: Catalogue,
   budgets: readonly BudgetSpec[],
   { startMs, endMs }: { startMs: number; endMs: number },
@@ -692,7 +844,8 @@ function costsDoc(
   let eventCount = 0;
   let skipped = 0;
   const versions = new Set<string>();
-  for (const r of st.eventsByDevice.all(ns(startMs), ns(endMs)) as Row[]) {
+  const rows = rangeRows(st, daySums, startMs, endMs);
+  for (const r of rows.events) {
     const n = num(r.n);
     if (typeof r.version === 'string' && versions.size < 20) versions.add(r.version);
     skipped += num(r.bad);
@@ -707,7 +860,7 @@ function costsDoc(
     eventCount += n;
   }
   const localRuns: RunGroup[] = [];
-  for (const r of st.executions.all(ns(DAY_MS), ns(startMs), ns(endMs)) as Row[]) {
+  for (const r of rows.executions) {
     row(str(r.provider), str(r.device)).executions += num(r.n);
     if (r.provider === 'local') localRuns.push(runGroup(r));
   }
