@@ -3,6 +3,7 @@
 import { alertsPlugin } from '../alerts/index.js';
 import { type ConfigOverrides, loadConfig } from '../config/index.js';
 import { type BudgetSpec, configuredCatalogue, defaultCataloguePath, loadCatalogue } from '../cost/index.js';
+import { forwardPlugin } from '../forward/index.js';
 import { StoreCalibrationHistory } from '../health/index.js';
 import {
   costsApiPlugin,
@@ -68,6 +69,7 @@ export async function launchWorkbench(
     devicesApiPlugin(),
     costs,
   ];
+  if (config.forward) plugins.push(forwardPlugin(config.forward));
   if (opts.alerts !== false)
     plugins.push(opts.demo ? alertsPlugin({ ruleFiles: [demoRulesPath()], tickMs: 1000 }) : alertsPlugin());
   let demo: RunningDemo | undefined;
