@@ -159,7 +159,10 @@ try {
   await (await fetch(`${wb.url}/api/costs?start=${endMs - 3_600_000}&end=${endMs}`)).json();
   const firstRequestMs = performance.now() - cold;
   console.error(`first /api/costs (budget periods read from their start): ${firstRequestMs.toFixed(1)} ms`);
+  // Per range: the first request (which reads the whole days of the range into the day sums) apart, then the
+  // median of the others (which read only the edges of the range and what was stored since).
   const timings: Record<string, number> = {};
+  const firsts: Record<string, number> = {};
   let check: { total: number; events: { total: number } } | undefined;
   for (const [label, spanMs] of [
     ['1h', 3_600_000],
@@ -167,7 +170,7 @@ try {
     ['30d', DAYS * DAY_MS],
   ] as const) {
     const ms: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = 0; r <= RUNS; r++) {
       const a = performance.now();
       const res = await fetch(`${wb.url}/api/costs?start=${endMs - spanMs}&end=${endMs}`);
       const doc = (await res.json()) as { total: number; events: { total: number } };
@@ -175,8 +178,11 @@ try {
       if (res.status !== 200) throw new Error(`status ${res.status}`);
       if (label === '30d') check = doc;
     }
-    timings[label] = median(ms);
-    console.error(`/api/costs over ${label}: median ${timings[label].toFixed(1)} ms of ${RUNS}`);
+    firsts[label] = ms[0];
+    timings[label] = median(ms.slice(1));
+    console.error(
+      `/api/costs over ${label}: first ${firsts[label].toFixed(1)} ms, then median ${timings[label].toFixed(1)} ms of ${RUNS}`,
+    );
   }
   // The figures must agree before the timings mean anything.
   if (!check || Math.abs(check.total - check.events.total) > 1e-6 * check.total)
@@ -192,6 +198,7 @@ try {
       apiMs1hMedian: Number(timings['1h'].toFixed(1)),
       apiMs24hMedian: Number(timings['24h'].toFixed(1)),
       apiMs30dMedian: Number(timings['30d'].toFixed(1)),
+      apiMs30dFirst: Number(firsts['30d'].toFixed(1)),
       targetMs30d: 1000,
       metTarget: timings['30d'] < 1000,
       totalUsd: Number(check.total.toFixed(2)),

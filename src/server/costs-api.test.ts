@@ -422,6 +422,13 @@ describe('costs API', () => {
     ).toBe(200);
   });
 
+  it('exposes on /metrics how often its in-memory sums outgrew their maximum', async () => {
+    const text = await (await fetch(`${wb.url}/metrics`)).text();
+    expect(text).toContain('# TYPE qobs_costs_api_cache_resets_total counter');
+    expect(text).toContain('qobs_costs_api_cache_resets_total{sums="budget_period"} 0');
+    expect(text).toContain('qobs_costs_api_cache_resets_total{sums="day"} 0');
+  });
+
   it('serves the catalogue in use with its version, sources and which prices are confirmed', async () => {
     const res = await fetch(`${wb.url}/api/costs/catalogue`);
     const doc = (await res.json()) as CatalogueDoc;
