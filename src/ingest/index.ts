@@ -5,7 +5,9 @@ export {
   decodeOtlp,
   encodeResponse,
   ingestOtlp,
+  ingestOtlpQueued,
   mediaKind,
+  OtlpIngestQueue,
   newOtlpStats,
   OtlpRequestError,
 } from './otlp.js';

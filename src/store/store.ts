@@ -55,6 +55,20 @@ interface SeriesState {
   removed: boolean;
 }
 
+/** One batch after the in-memory pass of `Store.ingest`, before and after its SQL is written. */
+interface StagedBatch {
+  batch: IngestBatch;
+  result: IngestResult;
+  /** The series of each accepted sample, with its time and value at the same index. */
+  accepted: SeriesState[];
+  ts: Float64Array;
+  vs: Float64Array;
+  /** The batch's sample WAL record (20 bytes a sample: series id, time, value). */
+  wal: Buffer;
+  metaChanged: Array<[string, MetricMetadata]>;
+  firstLogId: number;
+}
+
 /** A stored log record as the logs API returns it. */
 export interface LogOut {
   id: number;
@@ -163,9 +177,6 @@ export class Store implements SeriesSource {
   readonly maxLabelValueLength: number;
   /** Series per metric name, kept with the series index (so it is right again after a reopen). */
   private readonly seriesPerMetric = new Map<string, number>();
-  /** Scratch of accepted samples' times and values for one batch, reused. */
-  private acceptedTs = new Float64Array(1024);
-  private acceptedVs = new Float64Array(1024);
 
   private readonly byKey = new Map<string, SeriesState>();
   private readonly byId = new Map<number, SeriesState>();
@@ -462,6 +473,74 @@ export class Store implements SeriesSource {
       }
       return total;
     }
+    return this.commitStaged([batch])[0];
+  }
+
+  /**
+   * Writes several batches in one transaction (group commit: one commit for the requests that arrived while
+   * the previous one was written) and returns each batch's result, as `ingest` would have. All or none are
+   * committed: on a failure every batch is undone and the StoreError thrown. A batch above 500,000 samples is
+   * written on its own, as `ingest` does.
+   */
+  ingestMany(batches: readonly IngestBatch[]): IngestResult[] {
+    if (this.closed) throw new StoreError('store_closed', 'the store is closed');
+    if (batches.some((b) => (b.samples?.length ?? 0) > MAX_BATCH_SAMPLES))
+      return batches.map((b) => this.ingest(b));
+    return this.commitStaged(batches);
+  }
+
+  private commitStaged(batches: readonly IngestBatch[]): IngestResult[] {
+    // First pass in memory, batch after batch (a later batch sees the series and times of the earlier ones):
+    // series ids, limits and order checks; undone if the transaction fails.
+    const created: SeriesState[] = [];
+    const touched: SeriesState[] = [];
+    const staged = batches.map((b) => this.stage(b, created, touched));
+    // The heads take the samples after the commit; until then lastT goes back to what they hold.
+    for (const s of touched) {
+      s.lastT = s.pendingPrevT!;
+      s.pendingPrevT = undefined;
+    }
+    try {
+      this.db.transaction(() => {
+        for (const s of created) {
+          this.st.insertSeries.run(s.id, JSON.stringify(s.labels), s.key);
+          for (const name in s.labels) this.st.insertSeriesLabel.run(name, s.labels[name], s.id);
+        }
+        for (const x of staged) this.write(x);
+      })();
+    } catch (err) {
+      for (const s of created) this.removeSeriesState(s);
+      this.nextSeriesId = created.length > 0 ? created[0].id : this.nextSeriesId;
+      throw new StoreError('store_write_failed', `writing the batch failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    // Committed: move the accepted samples into the heads (their order checks are already done).
+    let anySamples = false;
+    for (const x of staged) {
+      const { result, accepted, ts, vs } = x;
+      for (let i = 0; i < accepted.length; i++) this.appendHead(accepted[i], ts[i], vs[i]);
+      for (const [name, m] of x.metaChanged) this.meta.set(name, m);
+      result.samplesAccepted = accepted.length;
+      if (accepted.length > 0) anySamples = true;
+      this.counters.samplesAppended += accepted.length;
+      this.counters.samplesDuplicate += result.samplesDuplicate;
+      this.counters.samplesOutOfOrder += result.samplesOutOfOrder;
+      this.counters.samplesSeriesLimit += result.samplesSeriesLimit;
+      this.counters.samplesLabelValueTooLong += result.samplesLabelValueTooLong;
+      this.counters.spansStored += result.spansAccepted;
+      this.counters.logsStored += result.logsAccepted;
+    }
+    if (this.headSamples >= this.headMaxSamples) this.checkpoint();
+    else if (anySamples) this.flushFullHeads();
+    for (const x of staged)
+      if (x.result.logsAccepted > 0)
+        for (const l of this.logListeners) l(x.firstLogId + x.result.logsAccepted - 1);
+    return staged.map((x) => x.result);
+  }
+
+  /** The in-memory first pass of one batch (see commitStaged). */
+  private stage(batch: IngestBatch, created: SeriesState[], touched: SeriesState[]): StagedBatch {
     const result: IngestResult = {
       samplesAccepted: 0,
       samplesDuplicate: 0,
@@ -473,20 +552,14 @@ export class Store implements SeriesSource {
       logsAccepted: 0,
     };
     const samples = batch.samples ?? [];
-    // First pass in memory: series ids and order checks; undone if the transaction fails.
-    const created: SeriesState[] = [];
-    const touched: SeriesState[] = [];
     const accepted: SeriesState[] = [];
     const wal = Buffer.allocUnsafe(samples.length * 20);
     // A DataView writes the WAL records inline (Buffer's write methods are calls with bounds checks).
     const walView = new DataView(wal.buffer, wal.byteOffset, wal.length);
     let walLen = 0;
-    if (this.acceptedTs.length < samples.length) {
-      this.acceptedTs = new Float64Array(samples.length);
-      this.acceptedVs = new Float64Array(samples.length);
-    }
-    const acceptedTs = this.acceptedTs;
-    const acceptedVs = this.acceptedVs;
+    // Times and values in typed arrays, so a stale NaN keeps its bits on its way to the heads.
+    const ts = new Float64Array(samples.length);
+    const vs = new Float64Array(samples.length);
     for (let i = 0; i < samples.length; i++) {
       const smp = samples[i];
       // A caller's slot remembers the series of its label set: no lookup by key (a map probe that misses the
@@ -532,15 +605,9 @@ export class Store implements SeriesSource {
       walView.setFloat64(walLen + 4, smp.t, true);
       walView.setFloat64(walLen + 12, smp.v, true);
       walLen += 20;
-      // Written through typed arrays so a stale NaN keeps its bits.
-      acceptedTs[accepted.length] = smp.t;
-      acceptedVs[accepted.length] = smp.v;
+      ts[accepted.length] = smp.t;
+      vs[accepted.length] = smp.v;
       accepted.push(s);
-    }
-    // The heads take the samples after the commit; until then lastT goes back to what they hold.
-    for (const s of touched) {
-      s.lastT = s.pendingPrevT!;
-      s.pendingPrevT = undefined;
     }
     const metaChanged: Array<[string, MetricMetadata]> = [];
     if (batch.metadata) {
@@ -550,52 +617,28 @@ export class Store implements SeriesSource {
           metaChanged.push([name, m]);
       }
     }
-    let firstLogId = 0;
-    try {
-      this.db.transaction(() => {
-        for (const s of created) {
-          this.st.insertSeries.run(s.id, JSON.stringify(s.labels), s.key);
-          for (const name in s.labels) this.st.insertSeriesLabel.run(name, s.labels[name], s.id);
-        }
-        if (walLen > 0) this.st.insertWal.run(wal.subarray(0, walLen));
-        for (const [name, m] of metaChanged) this.st.upsertMeta.run(name, m.type, m.help, m.unit);
-        if (batch.pushGroup) {
-          if (batch.pushGroup.series.length === 0) this.st.deletePushGroup.run(batch.pushGroup.key);
-          else this.st.upsertPushGroup.run(batch.pushGroup.key, JSON.stringify(batch.pushGroup.series));
-        }
-        if (batch.spans && batch.spans.length > 0) {
-          const r = this.spanGroups.insert(batch.spans);
-          result.spansAccepted += r.accepted;
-          result.spansDuplicate += r.duplicate;
-        }
-        for (const l of batch.logs ?? []) {
-          const id = this.insertLog(l);
-          if (firstLogId === 0) firstLogId = id;
-          result.logsAccepted++;
-        }
-      })();
-    } catch (err) {
-      for (const s of created) this.removeSeriesState(s);
-      this.nextSeriesId = created.length > 0 ? created[0].id : this.nextSeriesId;
-      throw new StoreError('store_write_failed', `writing the batch failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+    return { batch, result, accepted, ts, vs, wal: wal.subarray(0, walLen), metaChanged, firstLogId: 0 };
+  }
+
+  /** The SQL part of one staged batch, inside the transaction. */
+  private write(x: StagedBatch): void {
+    const { batch, result } = x;
+    if (x.wal.length > 0) this.st.insertWal.run(x.wal);
+    for (const [name, m] of x.metaChanged) this.st.upsertMeta.run(name, m.type, m.help, m.unit);
+    if (batch.pushGroup) {
+      if (batch.pushGroup.series.length === 0) this.st.deletePushGroup.run(batch.pushGroup.key);
+      else this.st.upsertPushGroup.run(batch.pushGroup.key, JSON.stringify(batch.pushGroup.series));
     }
-    // Committed: move the accepted samples into the heads (their order checks are already done).
-    for (let i = 0; i < accepted.length; i++) this.appendHead(accepted[i], acceptedTs[i], acceptedVs[i]);
-    for (const [name, m] of metaChanged) this.meta.set(name, m);
-    result.samplesAccepted = accepted.length;
-    this.counters.samplesAppended += accepted.length;
-    this.counters.samplesDuplicate += result.samplesDuplicate;
-    this.counters.samplesOutOfOrder += result.samplesOutOfOrder;
-    this.counters.samplesSeriesLimit += result.samplesSeriesLimit;
-    this.counters.samplesLabelValueTooLong += result.samplesLabelValueTooLong;
-    this.counters.spansStored += result.spansAccepted;
-    this.counters.logsStored += result.logsAccepted;
-    if (this.headSamples >= this.headMaxSamples) this.checkpoint();
-    else if (accepted.length > 0) this.flushFullHeads();
-    if (result.logsAccepted > 0) for (const l of this.logListeners) l(firstLogId + result.logsAccepted - 1);
-    return result;
+    if (batch.spans && batch.spans.length > 0) {
+      const r = this.spanGroups.insert(batch.spans);
+      result.spansAccepted += r.accepted;
+      result.spansDuplicate += r.duplicate;
+    }
+    for (const l of batch.logs ?? []) {
+      const id = this.insertLog(l);
+      if (x.firstLogId === 0) x.firstLogId = id;
+      result.logsAccepted++;
+    }
   }
 
   /** JSON of resources and scopes, by object: every span of a batch shares its resource's object. */
