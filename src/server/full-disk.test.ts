@@ -327,3 +327,61 @@ describe('qobs up on a database file that cannot grow', () => {
     }
   }, 90_000);
 });
+
+describe('a full disk after the commit', () => {
+  // BUG (src/store/store.ts, handed over): `ingest` commits the batch, then flushes the heads (a checkpoint once
+  // they hold headMaxSamples); when that flush fails for a full disk it throws, so a batch already stored is
+  // answered 503 and its client resends it. Samples and spans are deduplicated, log records are stored twice.
+  // Fix: report a failed post-commit flush without throwing (count it, retry at the next batch). Flip to `it` then.
+  it.fails('stores a log batch once when its client resends it after a 503', () => {
+    const store = Store.open({ dataDir: tmp(), headMaxSamples: 1000 });
+    try {
+      store.ingest({
+        samples: Array.from({ length: 999 }, (_, i) => ({
+          labels: { __name__: 'm', i: String(i) },
+          t: 1000,
+          v: i,
+        })),
+      });
+      store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true })}`);
+      // The 1000th sample is committed, then its checkpoint fails: the heads stay at their checkpoint size, so
+      // every later batch's commit is followed by a checkpoint that fails.
+      expect(() =>
+        store.ingest({ samples: [{ labels: { __name__: 'm', i: '0' }, t: 2000, v: 1 }] }),
+      ).toThrow();
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const batch = {
+        logs: [
+          {
+            timeUnixNano: now,
+            observedTimeUnixNano: now,
+            severityNumber: 9,
+            severityText: 'INFO',
+            body: 'resent once',
+            attributes: {},
+            flags: 0,
+            traceId: '',
+            spanId: '',
+            eventName: '',
+            resource: { 'service.name': 'full-disk' },
+            scope: { name: '', version: '' },
+          },
+        ],
+      };
+      let refused = false;
+      try {
+        store.ingest(batch);
+      } catch (err) {
+        refused = classifyStorageFault(err)?.status === 503;
+      }
+      expect(refused).toBe(true);
+      // Space returns; the client resends what was refused.
+      store.db.pragma('max_page_count = 1073741823');
+      store.ingest(batch);
+      expect(store.searchLogs({ q: '"resent once"' })).toHaveLength(1);
+    } finally {
+      store.db.pragma('max_page_count = 1073741823');
+      store.close();
+    }
+  });
+});
