@@ -129,6 +129,33 @@ describe('a corrupted database file', () => {
     });
   }
 
+  it('without the start check (a file over quickCheckMaxBytes), a query meeting the damage answers 500 "corrupt"', async () => {
+    const dir = damaged('late', damages['garbage pages in the middle']);
+    const wb = await startWorkbench(
+      { dataDir: dir, port: 0, otlpPort: 0, selfScrapeIntervalMs: 0 },
+      { quickCheckMaxBytes: 0 },
+    );
+    try {
+      const statuses: number[] = [];
+      for (const id of traceIds) {
+        const res = await fetch(`${wb.url}/api/traces/${id}`);
+        statuses.push(res.status);
+        if (res.status === 500) expect(((await res.json()) as { reason: string }).reason).toBe('corrupt');
+        else await res.arrayBuffer();
+      }
+      const search = await fetch(`${wb.url}/api/traces?limit=1000`);
+      statuses.push(search.status);
+      expect(statuses).toContain(500);
+      expect(statuses.every((s) => s === 200 || s === 500)).toBe(true);
+      expect(await (await fetch(`${wb.url}/metrics`)).text()).toMatch(
+        /qobs_storage_write_failures_total\{reason="corrupt"\} [1-9]/,
+      );
+      expect((await fetch(`${wb.url}/healthz`)).status).toBe(200);
+    } finally {
+      await wb.close().catch(() => undefined);
+    }
+  });
+
   it('qobs up prints the error on one line and exits 2, without a stack trace', async () => {
     const dir = damaged('cli', damages['garbage header']);
     const child = spawn(
