@@ -148,7 +148,7 @@ describe('a corrupted database file', () => {
       expect(statuses).toContain(500);
       expect(statuses.every((s) => s === 200 || s === 500)).toBe(true);
       expect(await (await fetch(`${wb.url}/metrics`)).text()).toMatch(
-        /qobs_storage_write_failures_total\{reason="corrupt"\} [1-9]/,
+        /qobs_storage_failures_total\{reason="corrupt"\} [1-9]/,
       );
       expect((await fetch(`${wb.url}/healthz`)).status).toBe(200);
     } finally {

@@ -202,7 +202,7 @@ describe('a full disk during ingest', () => {
           .value[1],
       ).toBe(String(acked.metrics.length));
       const metrics = await (await fetch(`${wb.url}/metrics`)).text();
-      expect(metrics).toMatch(/qobs_storage_write_failures_total\{reason="disk_full"\} ([1-9]\d*)/);
+      expect(metrics).toMatch(/qobs_storage_failures_total\{reason="disk_full"\} ([1-9]\d*)/);
       expect(wb.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
 
       // Space returns: the refused requests, resent as a client would, are stored, and new ones too.

@@ -4,7 +4,7 @@
 import { QobsError } from '../errors.js';
 import { formatSample } from '../ingest/index.js';
 
-/** Why a write could not be stored; the `reason` label of `qobs_storage_write_failures_total`. */
+/** Why a request failed on the database file; the `reason` label of `qobs_storage_failures_total`. */
 export type StorageFaultReason = 'disk_full' | 'io_error' | 'busy' | 'read_only' | 'corrupt';
 
 /** A storage fault as answered over HTTP. */
@@ -74,13 +74,13 @@ export class StorageFaultCounter {
     return this.counts[reason];
   }
 
-  /** `qobs_storage_write_failures_total{reason}` as exposition text. */
+  /** `qobs_storage_failures_total{reason}` as exposition text. */
   metricsText(): string {
-    const name = 'qobs_storage_write_failures_total';
+    const name = 'qobs_storage_failures_total';
     const lines = (Object.keys(this.counts) as StorageFaultReason[]).map((r) =>
       formatSample(name, { reason: r }, this.counts[r]),
     );
-    return `# HELP ${name} Requests refused because the database could not be written, by reason.\n# TYPE ${name} counter\n${lines.join('\n')}\n`;
+    return `# HELP ${name} Requests answered 503 or 500 because of the database file (full disk, I/O error, lock, read-only, corrupted), by reason.\n# TYPE ${name} counter\n${lines.join('\n')}\n`;
   }
 }
 
