@@ -328,6 +328,32 @@ describe('qobs up on a database file that cannot grow', () => {
   }, 90_000);
 });
 
+describe('qobs up where the database cannot be created', () => {
+  it('exits 2 with store_disk_full naming the file, without a stack trace', async () => {
+    const dataDir = tmp();
+    const child = spawn(
+      'bash',
+      [
+        '-c',
+        `ulimit -f 0 && exec "${process.execPath}" --import tsx src/cli/main.ts up --data "${dataDir}" --port 0 --otlp-port 0 --json`,
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QOBS_TOKEN: '' } },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearTimeout(timer);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`the database ${path.join(dataDir, 'qobs.db')} could not be written at start`);
+    expect(stderr).toMatch(/Free space on its disk/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
+
 describe('a full disk after the commit', () => {
   // BUG (src/store/store.ts, handed over): `ingest` commits the batch, then flushes the heads (a checkpoint once
   // they hold headMaxSamples); when that flush fails for a full disk it throws, so a batch already stored is
