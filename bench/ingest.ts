@@ -1,7 +1,7 @@
 // Benchmark `ingest`: spans and samples per second through OTLP/HTTP protobuf in batches of 512, sent by a
 // client in a second process over loopback to an in-process workbench; bytes on disk per stored span and
 // sample; the server's peak resident memory over the run. Last stdout line: one JSON object.
-//   npm run bench -- ingest [--quick]
+//   npm run bench -- ingest [--quick] [--only spans|samples] [--server workbench|minimal|minimal-group-commit]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
 import {
   convertMetrics,
   decodeMetricsProto,
@@ -16,7 +17,11 @@ import {
   emptyMetric,
   encodeMetricsProto,
   encodeTracesProto,
+  ingestOtlp,
+  ingestOtlpQueued,
+  newOtlpStats,
 } from '../src/ingest/index.js';
+import { Store } from '../src/store/index.js';
 import type { SpanIn } from '../src/store/index.js';
 import { startWorkbench } from '../src/server/index.js';
 
@@ -159,15 +164,64 @@ async function client(otlpUrl: string, kind: 'spans' | 'samples', durationMs: nu
   agent.destroy();
 }
 
-async function runPhase(kind: 'spans' | 'samples', durationMs: number, rss: { max: number }) {
+type ServerKind = 'workbench' | 'minimal' | 'minimal-group-commit';
+
+/**
+ * The workbench, or (`--server minimal|minimal-group-commit`) a bare Fastify OTLP listener over a store, to
+ * compare the synchronous ingest the workbench does with group commit (`ingestOtlpQueued`), which the
+ * workbench's OTLP route does not use yet: the same store, body parser and answers, without the workbench's
+ * hooks.
+ */
+async function startServer(dir: string, server: ServerKind) {
+  if (server === 'workbench') {
+    const wb = await startWorkbench({
+      dataDir: dir,
+      port: 0,
+      otlpPort: 0,
+      selfScrapeIntervalMs: 0,
+      maxInflightRequests: 64,
+    });
+    return { store: wb.store, otlpUrl: wb.otlpUrl, close: () => wb.close() };
+  }
+  const store = Store.open({ dataDir: dir });
+  const app = Fastify({ logger: false, bodyLimit: 16 << 20 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const stats = newOtlpStats();
+  for (const signal of ['traces', 'metrics', 'logs'] as const) {
+    app.post(`/v1/${signal}`, async (req, reply) => {
+      const args = [
+        store,
+        signal,
+        req.headers['content-type'],
+        req.headers['content-encoding'] as string | undefined,
+        req.body as Buffer,
+        64 << 20,
+        stats,
+      ] as const;
+      const res = server === 'minimal' ? ingestOtlp(...args) : await ingestOtlpQueued(...args);
+      reply.code(res.status).type(res.contentType).send(res.body);
+    });
+  }
+  const otlpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    store,
+    otlpUrl,
+    close: async () => {
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+async function runPhase(
+  kind: 'spans' | 'samples',
+  durationMs: number,
+  rss: { max: number },
+  server: ServerKind,
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'qobs-bench-ingest-'));
-  const wb = await startWorkbench({
-    dataDir: dir,
-    port: 0,
-    otlpPort: 0,
-    selfScrapeIntervalMs: 0,
-    maxInflightRequests: 64,
-  });
+  const wb = await startServer(dir, server);
   const before = wb.store.usedBytes();
   const cpu0 = process.cpuUsage();
   const timer = setInterval(() => {
@@ -274,11 +328,15 @@ async function main() {
     payloadBytesPerItem: 0,
     series: 0,
   };
-  const spans = only === 'samples' ? skipped : await runPhase('spans', phaseMs, rss);
-  const samples = only === 'spans' ? skipped : await runPhase('samples', phaseMs, rss);
+  const server = (args.includes('--server') ? args[args.indexOf('--server') + 1] : 'workbench') as ServerKind;
+  if (!['workbench', 'minimal', 'minimal-group-commit'].includes(server))
+    throw new Error(`--server must be workbench, minimal or minimal-group-commit, not '${server}'`);
+  const spans = only === 'samples' ? skipped : await runPhase('spans', phaseMs, rss, server);
+  const samples = only === 'spans' ? skipped : await runPhase('samples', phaseMs, rss, server);
   const result = {
     bench: 'ingest',
     quick,
+    server,
     phase_seconds: phaseMs / 1000,
     batch: BATCH,
     client_connections: WORKERS,
