@@ -273,7 +273,13 @@ export function parseRouterConfig(
       })),
     );
   }
-  const root = doc.toJS() as unknown;
+  let root: unknown;
+  try {
+    // An alias without its anchor, or one that expands past the alias limit, fails only here.
+    root = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new RouterConfigError(source, [{ path: '', message: (err as Error).message.split('\n')[0] }]);
+  }
   const issues: ConfigIssue[] = [];
   if (!isMap(root))
     throw new RouterConfigError(source, [{ path: '', message: 'the configuration must be a map' }]);

@@ -137,7 +137,13 @@ export function parseRuleFile(text: string, source = 'rules'): RuleFile {
       })),
     );
   }
-  const root = doc.toJS() as unknown;
+  let root: unknown;
+  try {
+    // An alias without its anchor, or one that expands past the alias limit, fails only here.
+    root = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new RuleFileError(source, [{ path: '', message: (err as Error).message.split('\n')[0] }]);
+  }
   const issues: RuleIssue[] = [];
   const groups: RuleGroup[] = [];
   if (root === null || root === undefined) return { groups };

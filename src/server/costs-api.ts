@@ -107,6 +107,8 @@ const dayOf = (ms: number): string => new Date(Math.floor(ms / DAY_MS) * DAY_MS)
 /** Money sums drift in binary fractions; bills are kept to 1e-9 (as the catalogue rounds them). */
 const round = (x: number): number => Math.round(x * 1e9) / 1e9;
 
+const MAX_DATE_MS = 8.64e15;
+
 function parseMs(raw: unknown, field: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (typeof raw !== 'string')
@@ -114,6 +116,8 @@ function parseMs(raw: unknown, field: string, fallback: number): number {
   const n = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
   if (!Number.isFinite(n) || n < 0)
     throw new CostsQueryError(field, `'${raw}' is not milliseconds since the epoch or an RFC 3339 time`);
+  // Past what a Date can hold (year 275760) no day can be named; refuse it rather than fail later.
+  if (n > MAX_DATE_MS) throw new CostsQueryError(field, `'${raw}' is past the latest time a date can hold`);
   return n;
 }
 

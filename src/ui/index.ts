@@ -1,6 +1,6 @@
 // The web dashboard's server face: where the built bundle lives and how the workbench serves it.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +20,24 @@ export const UI_CSP =
 export function uiAssetsDir(): string {
   // src/ui/index.ts and dist/ui/index.js are both two levels below the package root.
   return fileURLToPath(new URL('../../dist/ui/public/', import.meta.url));
+}
+
+/**
+ * A file is served only when its real path (symlinks resolved) lies under the real root: @fastify/static checks
+ * the requested path as a string, so a symlink placed in the bundle folder would otherwise serve what it points at.
+ */
+function insideRealRoot(root: string): (pathname: string) => boolean {
+  let realRoot: string | undefined;
+  return (pathname) => {
+    realRoot ??= realpathSync(root);
+    let real: string;
+    try {
+      real = realpathSync(join(realRoot, decodeURIComponent(pathname)));
+    } catch {
+      return true; // nothing there (or not decodable): the static handler answers 404 itself
+    }
+    return real === realRoot || real.startsWith(realRoot + sep);
+  };
 }
 
 /** Options of `registerUi`. */
@@ -66,6 +84,7 @@ export async function registerUi(app: FastifyInstance, opts: RegisterUiOptions =
       cacheControl: true,
       maxAge: 0,
       dotfiles: 'deny',
+      allowedPath: insideRealRoot(root),
     });
   });
 }
