@@ -2,8 +2,16 @@
 // bound on the inflated size, protobuf or JSON decoding, secret redaction, conversion, and the response body.
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { QobsError } from '../errors.js';
-import type { IngestBatch, IngestResult, LogIn, SpanIn, Store } from '../store/index.js';
-import { redactSecrets } from '../telemetry/index.js';
+import type {
+  Attributes,
+  IngestBatch,
+  IngestResult,
+  LogIn,
+  ScopeInfo,
+  SpanIn,
+  Store,
+} from '../store/index.js';
+import { type Finding, redactSecrets, redactText } from '../telemetry/index.js';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './otlp-json.js';
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-proto.js';
 import { convertMetrics } from './prom-names.js';
@@ -87,42 +95,82 @@ export function mediaKind(contentType: string | undefined): 'protobuf' | 'json' 
   );
 }
 
-function redactSpans(spans: SpanIn[], stats: OtlpStats): number {
-  let found = 0;
-  for (const s of spans) {
-    const r = redactSecrets(s.attributes);
-    if (r.findings.length > 0) {
-      s.attributes = r.value;
-      found += r.findings.length;
+/**
+ * Redaction of one request's shared parts: resources and scopes are objects shared by every item of a
+ * ResourceSpans/ScopeSpans (the store caches their JSON, and encoders group, by identity), so each distinct
+ * object is redacted once and its redacted copy is shared in its place.
+ */
+class SharedRedactor {
+  private readonly resources = new Map<Attributes, Attributes>();
+  private readonly scopes = new Map<ScopeInfo, ScopeInfo>();
+  found = 0;
+
+  resource(r: Attributes): Attributes {
+    let out = this.resources.get(r);
+    if (out === undefined) {
+      out = this.value(r);
+      this.resources.set(r, out);
     }
-    for (const e of s.events) {
-      const re = redactSecrets(e.attributes);
-      if (re.findings.length > 0) {
-        e.attributes = re.value;
-        found += re.findings.length;
-      }
-    }
+    return out;
   }
-  stats.secretsRedacted += found;
-  return found;
+
+  scope(s: ScopeInfo): ScopeInfo {
+    let out = this.scopes.get(s);
+    if (out === undefined) {
+      out = this.value(s);
+      this.scopes.set(s, out);
+    }
+    return out;
+  }
+
+  /** `v` redacted (a copy only when something was found), counting the findings. */
+  value<T>(v: T): T {
+    const r = redactSecrets(v);
+    if (r.findings.length === 0) return v;
+    this.found += r.findings.length;
+    return r.value;
+  }
+
+  text(t: string, path: string): string {
+    const findings: Finding[] = [];
+    const out = redactText(t, path, findings);
+    this.found += findings.length;
+    return out;
+  }
 }
 
-function redactLogs(logs: LogIn[], stats: OtlpStats): number {
-  let found = 0;
-  for (const l of logs) {
-    const b = redactSecrets(l.body);
-    if (b.findings.length > 0) {
-      l.body = b.value;
-      found += b.findings.length;
+/** Redacts every text field of spans that the store keeps: name, status message, attributes of the span, its
+ * events and links, resource and scope. Returns the number of secrets found. */
+function redactSpans(spans: SpanIn[], stats: OtlpStats): number {
+  const r = new SharedRedactor();
+  for (const s of spans) {
+    s.name = r.text(s.name, 'name');
+    s.statusMessage = r.text(s.statusMessage, 'status.message');
+    s.attributes = r.value(s.attributes);
+    for (const e of s.events) {
+      e.name = r.text(e.name, 'events.name');
+      e.attributes = r.value(e.attributes);
     }
-    const a = redactSecrets(l.attributes);
-    if (a.findings.length > 0) {
-      l.attributes = a.value;
-      found += a.findings.length;
-    }
+    for (const l of s.links) l.attributes = r.value(l.attributes);
+    s.resource = r.resource(s.resource);
+    s.scope = r.scope(s.scope);
   }
-  stats.secretsRedacted += found;
-  return found;
+  stats.secretsRedacted += r.found;
+  return r.found;
+}
+
+/** Redacts log bodies, attributes, event names, resources and scopes; returns the number of secrets found. */
+function redactLogs(logs: LogIn[], stats: OtlpStats): number {
+  const r = new SharedRedactor();
+  for (const l of logs) {
+    l.body = r.value(l.body);
+    l.attributes = r.value(l.attributes);
+    l.eventName = r.text(l.eventName, 'event_name');
+    l.resource = r.resource(l.resource);
+    l.scope = r.scope(l.scope);
+  }
+  stats.secretsRedacted += r.found;
+  return r.found;
 }
 
 /** A security event recording that ingest redacted secrets (the DESIGN's credential_exposure_detected). */
@@ -207,8 +255,13 @@ export function decodeOtlp(
     }
     const c = convertMetrics(rms);
     stats.invalidUtf8 += c.invalidUtf8;
+    stats.secretsRedacted += c.secretsRedacted;
     return {
-      batch: { samples: c.samples, metadata: c.metadata },
+      batch: {
+        samples: c.samples,
+        metadata: c.metadata,
+        logs: c.secretsRedacted > 0 ? [securityEvent(signal, c.secretsRedacted)] : undefined,
+      },
       rejected: c.rejected,
       reasons: c.reasons,
       items: c.samples.length,

@@ -3,6 +3,7 @@
 // resource attributes to `target_info`, and `job`/`instance` from service.name/service.instance.id.
 import type { Labels, MetricMetadata, SampleIn, SeriesSlot } from '../store/index.js';
 import { labelsKey, staleNaN } from '../store/index.js';
+import { type Finding, redactSecrets, redactText } from '../telemetry/index.js';
 export type { SampleIn };
 import type {
   Attributes,
@@ -143,6 +144,26 @@ export interface ConvertedMetrics {
   reasons: string[];
   /** Strings with invalid UTF-8 in attributes decoded here (lazily decoded points; see decodeMetricsProto). */
   invalidUtf8: number;
+  /**
+   * Secrets redacted from label values (attributes of points whose series was not cached yet, resources,
+   * scopes) and help texts; a cached series was redacted when it was built and is not counted again.
+   */
+  secretsRedacted: number;
+}
+
+/** `attrs` with secrets redacted (redactSecrets: by key name and in the text), counted in `out`. */
+function redactAttrs(attrs: Attributes, out: ConvertedMetrics): Attributes {
+  const r = redactSecrets(attrs);
+  if (r.findings.length === 0) return attrs;
+  out.secretsRedacted += r.findings.length;
+  return r.value;
+}
+
+function redactString(text: string, path: string, out: ConvertedMetrics): string {
+  const findings: Finding[] = [];
+  const v = redactText(text, path, findings);
+  out.secretsRedacted += findings.length;
+  return v;
 }
 
 function formatBound(b: number): string {
@@ -159,16 +180,21 @@ export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedM
     rejected: 0,
     reasons: [],
     invalidUtf8: 0,
+    secretsRedacted: 0,
   };
   const stale = staleNaN();
   for (const rm of resourceMetrics) {
     const base: Record<string, string> = {};
-    const ji = jobAndInstance(rm.resource);
+    // Once a resource and scope a request, not a sample: what becomes job, instance, otel_scope_* and
+    // target_info labels (and the label cache's context key) is redacted before it is used.
+    const resource = redactAttrs(rm.resource, out);
+    const ji = jobAndInstance(resource);
     let latestMs = 0;
     for (const sm of rm.scopeMetrics) {
       const scopeLabels: Record<string, string> = { ...base };
-      if (sm.scope.name) scopeLabels.otel_scope_name = sm.scope.name;
-      if (sm.scope.version) scopeLabels.otel_scope_version = sm.scope.version;
+      if (sm.scope.name) scopeLabels.otel_scope_name = redactString(sm.scope.name, 'scope.name', out);
+      if (sm.scope.version)
+        scopeLabels.otel_scope_version = redactString(sm.scope.version, 'scope.version', out);
       for (const m of sm.metrics) {
         const t = convertMetric(m, scopeLabels, ji, out, stale);
         if (t > latestMs) latestMs = t;
@@ -176,7 +202,7 @@ export function convertMetrics(resourceMetrics: ResourceMetricsIn[]): ConvertedM
     }
     // target_info carries the resource attributes that did not become job/instance.
     const info: Record<string, string> = {};
-    for (const k in rm.resource) if (!PROMOTED.has(k)) addAttrs(info, { [k]: rm.resource[k] });
+    for (const k in resource) if (!PROMOTED.has(k)) addAttrs(info, { [k]: resource[k] });
     if (Object.keys(info).length > 0 && latestMs > 0 && (ji.job || ji.instance)) {
       const labels: Record<string, string> = { ...info, __name__: 'target_info' };
       if (ji.job) labels.job = ji.job;
@@ -256,9 +282,11 @@ function convertMetric(
 ): number {
   let latest = 0;
   const context = `${JSON.stringify(scopeLabels)}\u0001${ji.job ?? ''}\u0001${ji.instance ?? ''}\u0001`;
+  // Only a new series (a label-cache miss) comes here, so a known series pays nothing for redaction, and the
+  // cache holds the redacted label set only: it cannot hand out the secret later.
   const build = (name: string, attrs: Attributes, extra?: [string, string]): Record<string, string> => {
     const l: Record<string, string> = { ...scopeLabels };
-    addAttrs(l, attrs);
+    addAttrs(l, redactAttrs(attrs, out));
     if (ji.job) l.job = ji.job;
     if (ji.instance) l.instance = ji.instance;
     if (extra) l[extra[0]] = extra[1];
@@ -308,7 +336,11 @@ function convertMetric(
         return 0;
       }
       const name = prometheusMetricName(m.name, m.unit, counter ? 'counter' : 'gauge');
-      out.metadata.set(name, { type: counter ? 'counter' : 'gauge', help: m.description, unit: m.unit });
+      out.metadata.set(name, {
+        type: counter ? 'counter' : 'gauge',
+        help: redactString(m.description, 'description', out),
+        unit: m.unit,
+      });
       const cache = seriesCache(`${name}\u0001${context}`);
       const samples = out.samples;
       const points = m.numberPoints;
@@ -341,7 +373,11 @@ function convertMetric(
         return 0;
       }
       const name = prometheusMetricName(m.name, m.unit, 'other');
-      out.metadata.set(name, { type: 'histogram', help: m.description, unit: m.unit });
+      out.metadata.set(name, {
+        type: 'histogram',
+        help: redactString(m.description, 'description', out),
+        unit: m.unit,
+      });
       for (const p of m.histogramPoints) {
         if (p.bucketCounts.length !== 0 && p.bucketCounts.length !== p.explicitBounds.length + 1) {
           reject(1, `${m.name}: bucket_counts must have one more entry than explicit_bounds`);
@@ -366,7 +402,11 @@ function convertMetric(
     }
     case 'summary': {
       const name = prometheusMetricName(m.name, m.unit, 'other');
-      out.metadata.set(name, { type: 'summary', help: m.description, unit: m.unit });
+      out.metadata.set(name, {
+        type: 'summary',
+        help: redactString(m.description, 'description', out),
+        unit: m.unit,
+      });
       for (const p of m.summaryPoints) {
         const none = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
         for (const [q, v] of p.quantiles)
