@@ -91,6 +91,12 @@ export function ownMetricsText(
         ),
       ],
     ),
+    family(
+      'qobs_store_deferred_flush_failures_total',
+      'counter',
+      'Chunk flushes after a commit that failed (disk full); the data stays in the sample WAL and is flushed later.',
+      [formatSample('qobs_store_deferred_flush_failures_total', {}, st.deferredFlushFailures)],
+    ),
     family('qobs_ingest_queue_depth', 'gauge', 'Ingest requests being received or processed.', [
       formatSample('qobs_ingest_queue_depth', {}, server.inflight),
     ]),

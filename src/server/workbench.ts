@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { defaultConfig, type WorkbenchConfig } from '../config/index.js';
 import { QobsError } from '../errors.js';
 import type { OtlpStats, Signal, TextRegistry } from '../ingest/index.js';
-import { handlePush, ingestOtlp, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
+import { handlePush, ingestOtlpQueued, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
 import { Store } from '../store/index.js';
 import { mountApi } from './api.js';
 import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } from './self-metrics.js';
@@ -246,7 +246,7 @@ export async function startWorkbench(
   for (const signal of ['traces', 'metrics', 'logs'] as Signal[]) {
     otlpApp.post(`/v1/${signal}`, async (req, reply) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const res = ingestOtlp(
+      const res = await ingestOtlpQueued(
         store,
         signal,
         req.headers['content-type'],

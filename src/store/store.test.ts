@@ -173,7 +173,25 @@ describe('Store', () => {
     expect(store.searchLogs({ eventType: 'quantum_circuit_execution' })).toHaveLength(1);
     expect(store.searchLogs({ traceId: 'AB'.repeat(16) })).toHaveLength(1);
     expect(store.searchLogs({ afterId: 1 }).map((l) => l.body)).toEqual(['budget exceeded']);
-    expect(() => store.searchLogs({ q: '"unbalanced' })).toThrow(/invalid text query/);
+    // Text that is not FTS5 syntax is searched as its words, each a quoted phrase; FTS5 syntax keeps its meaning.
+    store.ingest({
+      logs: [
+        log('job-42 ran on local.statevector', {}),
+        log('error: timeout after 30 s', {}),
+        log('"quoted" word', {}),
+      ],
+    });
+    expect(store.searchLogs({ q: 'local.statevector' }).map((l) => l.body)).toEqual([
+      'job-42 ran on local.statevector',
+    ]);
+    expect(store.searchLogs({ q: 'job-42' }).map((l) => l.body)).toEqual(['job-42 ran on local.statevector']);
+    expect(store.searchLogs({ q: 'error: timeout' }).map((l) => l.body)).toEqual([
+      'error: timeout after 30 s',
+    ]);
+    expect(store.searchLogs({ q: '"unbalanced' })).toEqual([]);
+    expect(store.searchLogs({ q: '"quoted' }).map((l) => l.body)).toEqual(['"quoted" word']);
+    expect(store.searchLogs({ q: 'torino OR budget' })).toHaveLength(2);
+    expect(store.searchLogs({ q: 'tor*' }).map((l) => l.body)).toEqual(['circuit ran on torino']);
     store.close();
   });
 

@@ -90,7 +90,7 @@ export interface LogOut {
 }
 
 export interface LogQuery {
-  /** FTS5 query over body and attributes. */
+  /** FTS5 query over body and attributes; text that is not FTS5 syntax is searched as quoted words. */
   q?: string;
   level?: string;
   eventType?: string;
@@ -117,6 +117,8 @@ export interface StoreStats {
   spansStored: number;
   logsStored: number;
   checkpoints: number;
+  /** Head flushes after a commit that failed (the disk full); the samples stay in the sample WAL and heads. */
+  deferredFlushFailures: number;
   retentionDeleted: { chunks: number; spans: number; logs: number };
   sizeCapDeleted: { chunks: number; spans: number; logs: number };
   fileBytes: number;
@@ -198,6 +200,7 @@ export class Store implements SeriesSource {
     spansStored: 0,
     logsStored: 0,
     checkpoints: 0,
+    deferredFlushFailures: 0,
   };
   private readonly retentionDeleted = { chunks: 0, spans: 0, logs: 0 };
   private readonly sizeCapDeleted = { chunks: 0, spans: 0, logs: 0 };
@@ -432,10 +435,12 @@ export class Store implements SeriesSource {
 
   private flushFullHeads(): void {
     if (this.fullHeads.length === 0) return;
-    const full = this.fullHeads.splice(0).filter((s) => s.headN >= this.chunkSamples);
+    const full = this.fullHeads.filter((s) => s.headN >= this.chunkSamples);
+    // On a failure the list is kept, so the next commit tries these heads again.
     this.db.transaction(() => {
       for (const s of full) this.writeChunk(s);
     })();
+    this.fullHeads.length = 0;
     for (const s of full) this.resetHead(s);
   }
 
@@ -531,8 +536,15 @@ export class Store implements SeriesSource {
       this.counters.spansStored += result.spansAccepted;
       this.counters.logsStored += result.logsAccepted;
     }
-    if (this.headSamples >= this.headMaxSamples) this.checkpoint();
-    else if (anySamples) this.flushFullHeads();
+    try {
+      if (this.headSamples >= this.headMaxSamples) this.checkpoint();
+      else if (anySamples) this.flushFullHeads();
+    } catch {
+      // The batch is committed and its samples are in the sample WAL: answering an error now would make the
+      // client resend what is stored (logs have no duplicate check). The heads keep the samples and the flush
+      // is tried again after the next commit; the failure is counted.
+      this.counters.deferredFlushFailures++;
+    }
     for (const x of staged)
       if (x.result.logsAccepted > 0)
         for (const l of this.logListeners) l(x.firstLogId + x.result.logsAccepted - 1);
@@ -860,17 +872,26 @@ export class Store implements SeriesSource {
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 5000);
     const order = q.afterId !== undefined ? 'id ASC' : 'time_ns DESC, id DESC';
     let rows: Array<Record<string, unknown>>;
-    try {
-      rows = this.db
+    const run = () =>
+      this.db
         .prepare(
           `SELECT * FROM logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`,
         )
         .safeIntegers(true)
         .all(...args) as Array<Record<string, unknown>>;
+    try {
+      rows = run();
     } catch (err) {
-      if (q.q && (err as { code?: string }).code?.startsWith('SQLITE_ERROR'))
+      if (!(q.q && (err as { code?: string }).code?.startsWith('SQLITE_ERROR'))) throw err;
+      // Not FTS5 syntax (`local.statevector`, `job-42`, `error: timeout`): search its words as typed, each
+      // as a quoted phrase, rather than refusing plain text. Valid FTS5 syntax never gets here.
+      const words = q.q.split(/\s+/).filter((w) => w !== '');
+      args[0] = words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' ');
+      try {
+        rows = words.length > 0 ? run() : [];
+      } catch {
         throw new StoreError('log_query_invalid', `invalid text query '${q.q}': ${(err as Error).message}`);
-      throw err;
+      }
     }
     return rows.map((r) => ({
       id: Number(r.id),
