@@ -63,4 +63,8 @@ export const CORE_MIGRATIONS: readonly string[] = [
     g.resource AS resource, g.scope AS scope
   FROM span_groups g, json_each(g.spans) s;
   `,
+  // 3: logs by event type and time, for the views that read one kind of event over a range (costs, executions).
+  `
+  CREATE INDEX logs_by_event_time ON logs (event_type, time_ns);
+  `,
 ];
