@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry, Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../store/index.js';
+import { isStaleAt, Store } from '../store/index.js';
 import { Scraper } from './scrape.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -108,5 +108,49 @@ describe('Scraper', () => {
       help: 'Jobs queued',
       unit: '',
     });
+  });
+
+  it('marks series stale when they leave a target, and all of them when the target fails', async () => {
+    let body = 'a_metric{k="1"} 1\na_metric{k="2"} 2\nwith_time 5 1000\n';
+    let status = 200;
+    const server = http.createServer((_req, res) => {
+      res.statusCode = status;
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const target = {
+      job: 'j',
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
+      intervalMs: 60_000,
+      timeoutMs: 2000,
+    };
+    const s = store();
+    const scraper = new Scraper(s, [target]);
+    const staleness = (k: string) => {
+      const [x] = s.select(
+        [
+          { name: '__name__', op: '=', value: 'a_metric' },
+          { name: 'k', op: '=', value: k },
+        ],
+        0,
+        Date.now() + 1000,
+      );
+      return Array.from(x.values, (_, i) => isStaleAt(x.values, i));
+    };
+    await scraper.scrapeTarget(target);
+    await new Promise((r) => setTimeout(r, 5));
+    body = 'a_metric{k="1"} 3\n';
+    await scraper.scrapeTarget(target);
+    expect(staleness('1')).toEqual([false, false]);
+    expect(staleness('2')).toEqual([false, true]);
+    // A sample with its own timestamp is never marked (Prometheus leaves those alone).
+    const [timed] = s.select([{ name: '__name__', op: '=', value: 'with_time' }], 0, Date.now() + 1000);
+    expect(timed.values.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    status = 500;
+    await scraper.scrapeTarget(target);
+    expect(staleness('1')).toEqual([false, false, true]);
+    expect(latest(s, 'up')[0].v).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 // Scraping of Prometheus text exposition: configured HTTP targets and in-process registries (the Observer's).
-import type { MetricMetadata, SampleIn, Store } from '../store/index.js';
+import { labelsKey, type MetricMetadata, type SampleIn, type Store, staleNaN } from '../store/index.js';
 import { parseExposition } from './promtext.js';
 
 /** An HTTP target to scrape. */
@@ -26,6 +26,12 @@ export interface ScrapeStats {
 export class Scraper {
   readonly stats: ScrapeStats = { scrapes: 0, failures: 0, samples: 0 };
   private timers: NodeJS.Timeout[] = [];
+  /**
+   * Per target (job and instance), the series of its last scrape that carried no timestamp of their own, by key:
+   * a series missing from the next scrape, or every one when the scrape fails, gets Prometheus' staleness
+   * marker, so instant queries stop returning it at once instead of for the 5-minute lookback.
+   */
+  private readonly lastSeries = new Map<string, Map<string, Record<string, string>>>();
   private stopped = false;
 
   constructor(
@@ -123,6 +129,15 @@ export class Scraper {
     if (up === 0) this.stats.failures++;
     const scraped = samples.length;
     this.stats.samples += scraped;
+    const targetKey = `${job}\u0000${instance}`;
+    const previous = this.lastSeries.get(targetKey);
+    const current = new Map<string, Record<string, string>>();
+    for (const x of samples) if (x.t === t) current.set(labelsKey(x.labels), x.labels);
+    if (previous) {
+      const stale = staleNaN();
+      for (const [key, labels] of previous) if (!current.has(key)) samples.push({ labels, t, v: stale });
+    }
+    this.lastSeries.set(targetKey, current);
     const target = { job, instance };
     samples.push({ labels: { ...target, __name__: 'up' }, t, v: up });
     samples.push({
