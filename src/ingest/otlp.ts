@@ -173,20 +173,23 @@ function redactLogs(logs: LogIn[], stats: OtlpStats): number {
   return r.found;
 }
 
-/** A security event recording that ingest redacted secrets (the DESIGN's credential_exposure_detected). */
-function securityEvent(signal: Signal, count: number): LogIn {
+/**
+ * A security event recording that ingest redacted secrets (the DESIGN's credential_exposure_detected);
+ * `source` says where they came from (`otlp traces`, `push`).
+ */
+export function securityEvent(source: string, count: number): LogIn {
   const now = BigInt(Date.now()) * 1_000_000n;
   return {
     timeUnixNano: now,
     observedTimeUnixNano: now,
     severityNumber: 13,
     severityText: 'WARN',
-    body: `redacted ${count} secret(s) from ingested ${signal}`,
+    body: `redacted ${count} secret(s) from ingested ${source.replace(/^otlp /, '')}`,
     attributes: {
       event_type: 'quantum_security_event',
       security_event_type: 'credential_exposure_detected',
       severity: 'high',
-      security_details: { source: `otlp ${signal}`, count },
+      security_details: { source, count },
     },
     flags: 0,
     traceId: '',
@@ -228,7 +231,7 @@ export function decodeOtlp(
       const found = redactSpans(valid, stats);
       const rejected = spans.length - valid.length;
       return {
-        batch: { spans: valid, logs: found > 0 ? [securityEvent(signal, found)] : undefined },
+        batch: { spans: valid, logs: found > 0 ? [securityEvent(`otlp ${signal}`, found)] : undefined },
         rejected,
         reasons: rejected > 0 ? ['spans need a 16-byte non-zero trace id and an 8-byte span id'] : [],
         items: spans.length,
@@ -243,7 +246,7 @@ export function decodeOtlp(
         stats.invalidUtf8 += d.invalidUtf8;
       }
       const found = redactLogs(logs, stats);
-      if (found > 0) logs.push(securityEvent(signal, found));
+      if (found > 0) logs.push(securityEvent(`otlp ${signal}`, found));
       return { batch: { logs }, rejected: 0, reasons: [], items: logs.length };
     }
     let rms: ReturnType<typeof decodeMetricsJson>;
@@ -260,7 +263,7 @@ export function decodeOtlp(
       batch: {
         samples: c.samples,
         metadata: c.metadata,
-        logs: c.secretsRedacted > 0 ? [securityEvent(signal, c.secretsRedacted)] : undefined,
+        logs: c.secretsRedacted > 0 ? [securityEvent(`otlp ${signal}`, c.secretsRedacted)] : undefined,
       },
       rejected: c.rejected,
       reasons: c.reasons,

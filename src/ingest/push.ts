@@ -2,13 +2,16 @@
 // DELETE removes it. Pushed samples are stored at push time; series that leave a group get a staleness marker.
 import type { Labels, MetricMetadata, SampleIn, Store } from '../store/index.js';
 import { labelsKey, staleNaN } from '../store/index.js';
-import { limitReasons } from './otlp.js';
+import { type Finding, redactSecrets, redactText } from '../telemetry/index.js';
+import { limitReasons, securityEvent } from './otlp.js';
 import { ExpositionParseError, parseExposition } from './promtext.js';
 
 /** The answer of a push request. */
 export interface PushResponse {
   status: number;
   body: string;
+  /** Secrets redacted from the push's label values, grouping key and help texts (for a counter). */
+  secretsRedacted?: number;
 }
 
 /** Parses `job/<job>{/<label>/<value>}` (values may be `<label>@base64/<b64>`), as the Pushgateway does. */
@@ -45,8 +48,17 @@ export function handlePush(
   body: string,
   nowMs = Date.now(),
 ): PushResponse {
-  const grouping = parseGroupingPath(rest);
-  if (typeof grouping === 'string') return { status: 400, body: grouping };
+  const rawGrouping = parseGroupingPath(rest);
+  if (typeof rawGrouping === 'string') return { status: 400, body: rawGrouping };
+  // A push comes from a workload, as OTLP does: its label values are redacted like OTLP attributes before they
+  // become series (and the grouping key the store keeps), at a cost a push (a batch job's end) can afford.
+  let found = 0;
+  const redact = (labels: Record<string, string>): Record<string, string> => {
+    const r = redactSecrets(labels);
+    found += r.findings.length;
+    return r.value;
+  };
+  const grouping = redact(rawGrouping);
   const groupKey = labelsKey(grouping);
   const previous = store.pushGroupSeries(groupKey);
   const stale = staleNaN();
@@ -70,15 +82,14 @@ export function handlePush(
   for (const s of parsed.samples) {
     if (s.timestampMs !== undefined)
       return { status: 400, body: `pushed metrics must not carry timestamps (metric '${s.name}')` };
-    const labels: Record<string, string> = { ...s.labels };
-    for (const k in grouping) {
-      if (labels[k] !== undefined && labels[k] !== grouping[k])
+    for (const k in rawGrouping) {
+      if (s.labels[k] !== undefined && s.labels[k] !== rawGrouping[k])
         return {
           status: 400,
-          body: `metric '${s.name}' has label ${k}="${labels[k]}", the grouping key says "${grouping[k]}"`,
+          body: `metric '${s.name}' has label ${k}="${s.labels[k]}", the grouping key says "${rawGrouping[k]}"`,
         };
-      labels[k] = grouping[k];
     }
+    const labels: Record<string, string> = { ...redact(s.labels), ...grouping };
     labels.__name__ = s.name;
     samples.push({ labels, t: nowMs, v: s.value });
     pushed.push(labels);
@@ -92,11 +103,25 @@ export function handlePush(
     samples.push({ labels: l, t: nowMs, v: stale });
   }
   const metadata = new Map<string, MetricMetadata>();
-  for (const [name, m] of parsed.metadata) metadata.set(name, m);
-  const r = store.ingest({ samples, metadata, pushGroup: { key: groupKey, series: [...kept, ...pushed] } });
+  for (const [name, m] of parsed.metadata) {
+    const findings: Finding[] = [];
+    const help = redactText(m.help, 'help', findings);
+    found += findings.length;
+    metadata.set(name, findings.length > 0 ? { ...m, help } : m);
+  }
+  const r = store.ingest({
+    samples,
+    metadata,
+    pushGroup: { key: groupKey, series: [...kept, ...pushed] },
+    logs: found > 0 ? [securityEvent('push', found)] : undefined,
+  });
   // The Pushgateway answers an empty 200; samples dropped by the store's limits are said in the body.
   const reasons = limitReasons(store, { ...r, samplesOutOfOrder: 0 });
-  return { status: 200, body: reasons.length > 0 ? `${reasons.join('; ')}\n` : '' };
+  return {
+    status: 200,
+    body: reasons.length > 0 ? `${reasons.join('; ')}\n` : '',
+    secretsRedacted: found,
+  };
 }
 
 function familyOf(name: string, metadata: Map<string, MetricMetadata>): string {
