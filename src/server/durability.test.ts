@@ -1,57 +1,16 @@
 // Durability: `qobs up` runs as a child process and is killed with SIGKILL in the middle of a stream of OTLP
 // and push requests; after a restart every acknowledged (2xx) item is there exactly once.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyMetric, encodeMetricsProto, encodeTracesProto } from '../ingest/index.js';
 import type { SpanIn } from '../store/index.js';
 import { Store } from '../store/index.js';
+import { startQobsUp, stopQobsProcesses } from '../testing/qobs-process.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-async function startUp(dataDir: string): Promise<{ child: ChildProcess; url: string; otlpUrl: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'up',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--otlp-port',
-      '0',
-      '--json',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QOBS_TOKEN: '' } },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`qobs up did not start in 40 s: ${stderr}`)), 40_000);
-    rl.once('line', (l) => {
-      clearTimeout(timer);
-      resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`qobs up exited with ${code}: ${stderr}`)));
-  });
-  const { url, otlpUrl } = JSON.parse(line) as { url: string; otlpUrl: string };
-  return { child, url, otlpUrl };
-}
+afterAll(stopQobsProcesses);
 
 function spansOf(traceId: string, n: number): SpanIn[] {
   const resource = { 'service.name': 'durability' };
@@ -81,7 +40,7 @@ describe('durability across SIGKILL', () => {
   it('keeps every acknowledged item exactly once', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'qobs-dur-'));
     try {
-      let server = await startUp(dataDir);
+      let server = await startQobsUp(dataDir);
       const acked = {
         traces: [] as string[],
         metrics: [] as string[],
@@ -176,7 +135,7 @@ describe('durability across SIGKILL', () => {
       const total = acked.traces.length + acked.metrics.length + acked.logs.length + acked.push.length;
       expect(total).toBeGreaterThan(20);
 
-      server = await startUp(dataDir);
+      server = await startQobsUp(dataDir);
       for (const t of acked.traces) {
         const res = await fetch(`${server.url}/api/traces/${t}`);
         expect(res.status).toBe(200);

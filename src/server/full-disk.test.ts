@@ -3,30 +3,27 @@
 // and a reason, reads keep working, nothing acknowledged is missing, the file passes integrity_check, and
 // ingest succeeds again once space returns; also the same classification for a disk that cannot grow under
 // `qobs up` (a file size limit, RLIMIT_FSIZE).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyMetric, encodeMetricsProto, encodeTracesProto } from '../ingest/index.js';
 import type { SpanIn } from '../store/index.js';
 import { Store } from '../store/index.js';
+import { runQobs, startQobsUp, stopQobsProcesses } from '../testing/qobs-process.js';
 import { stopProgram } from '../testing/system.js';
 import { classifyStorageFault, storeOpenError } from './storage-faults.js';
 import { startWorkbench } from './workbench.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
 function tmp(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'qobs-full-'));
   dirs.push(d);
   return d;
 }
-const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const c of children) await stopProgram(c, 'SIGKILL');
+  await stopQobsProcesses();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -263,28 +260,7 @@ describe('qobs up on a database file that cannot grow', () => {
     const limitKiB = Math.ceil(statSync(path.join(dataDir, 'qobs.db')).size / 1024);
     // RLIMIT_FSIZE: no file of this process may grow past the database's current size (Node ignores SIGXFSZ,
     // so SQLite sees EFBIG or a short write, as on a full disk).
-    const child = spawn(
-      'bash',
-      [
-        '-c',
-        `ulimit -f ${limitKiB} && exec "${process.execPath}" --import tsx src/cli/main.ts up --data "${dataDir}" --port 0 --otlp-port 0 --json --no-alerts`,
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QOBS_TOKEN: '' } },
-    );
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`qobs up did not start in 40 s: ${stderr}`)), 40_000);
-      createInterface({ input: child.stdout }).once('line', (l) => {
-        clearTimeout(timer);
-        resolve(l);
-      });
-      child.once('exit', (code) => reject(new Error(`qobs up exited with ${code}: ${stderr}`)));
-    });
-    const { url } = JSON.parse(line) as { url: string };
+    const { child, url } = await startQobsUp(dataDir, ['--no-alerts'], { fileSizeLimitKiB: limitKiB });
     const acked: string[] = [];
     let refusal: Response | undefined;
     for (let i = 0; i < 3000 && !refusal; i++) {
@@ -331,22 +307,12 @@ describe('qobs up on a database file that cannot grow', () => {
 describe('qobs up where the database cannot be created', () => {
   it('exits 2 with store_disk_full naming the file, without a stack trace', async () => {
     const dataDir = tmp();
-    const child = spawn(
-      'bash',
-      [
-        '-c',
-        `ulimit -f 0 && exec "${process.execPath}" --import tsx src/cli/main.ts up --data "${dataDir}" --port 0 --otlp-port 0 --json`,
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QOBS_TOKEN: '' } },
+    const { code, stderr } = await runQobs(
+      ['up', '--data', dataDir, '--port', '0', '--otlp-port', '0', '--json'],
+      {
+        fileSizeLimitKiB: 0,
+      },
     );
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    clearTimeout(timer);
     expect(code).toBe(2);
     expect(stderr).toContain(`the database ${path.join(dataDir, 'qobs.db')} could not be written at start`);
     expect(stderr).toMatch(/Free space on its disk/);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,10 +6,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Circuit } from '../../circuit/index.js';
 import { logLineSchema } from '../../telemetry/index.js';
+import { runQobs } from '../../testing/qobs-process.js';
 import { run as runCli } from '../program.js';
 import { idealDistribution } from './run.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'qobs-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,40 +22,7 @@ cx q[0],q[1];
 measure q -> c;
 `;
 
-function qobs(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          OTEL_EXPORTER_OTLP_ENDPOINT: '',
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
-          ...env,
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const qobs = (args: string[], env: Record<string, string> = {}) => runQobs(args, { env, timeoutMs: 50_000 });
 
 describe('idealDistribution', () => {
   it('maps measured qubits to classical bits, highest clbit first', () => {
