@@ -3,6 +3,7 @@
 // the typed error `qobs up` reports when the database cannot be opened.
 import { QobsError } from '../errors.js';
 import { formatSample } from '../ingest/index.js';
+import { StoreCorruptError } from '../store/index.js';
 
 /** Why a request failed on the database file; the `reason` label of `qobs_storage_failures_total`. */
 export type StorageFaultReason = 'disk_full' | 'io_error' | 'busy' | 'read_only' | 'corrupt';
@@ -39,7 +40,8 @@ const REASON_TEXT: Record<StorageFaultReason, string> = {
  * conditions a client can wait out are 503: resending after a corrupted file would not help.
  */
 export function classifyStorageFault(err: unknown): StorageFault | undefined {
-  const code = sqliteCode(err);
+  // Stored data that no longer decodes (StoreCorruptError) is the same fault as SQLite finding a damaged page.
+  const code = sqliteCode(err) ?? (err instanceof StoreCorruptError ? 'SQLITE_CORRUPT' : undefined);
   if (!code) return undefined;
   let reason: StorageFaultReason;
   if (code === 'SQLITE_FULL') reason = 'disk_full';

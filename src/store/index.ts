@@ -23,5 +23,6 @@ export type {
   TraceQuery,
   TraceSummary,
 } from './store.js';
+export { StoreCorruptError } from './damage.js';
 export { labelsKey, Store, StoreError } from './store.js';
 export * from './alerts.js';

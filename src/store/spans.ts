@@ -3,6 +3,7 @@
 // instead of one per span (each with three index entries) is what lets ingest keep up with OTLP exporters; the
 // `spans` view unpacks the groups into the old one-row-per-span shape for SQL readers.
 import type Database from 'better-sqlite3';
+import { decodeStored } from './damage.js';
 import type { Attributes, SpanIn } from './records.js';
 
 /** A stored span as the traces API returns it. */
@@ -259,7 +260,13 @@ export class SpanGroups {
   trace(traceIdHex: string): SpanOut[] {
     const rows = this.st.groupsOfTrace.all(Buffer.from(traceIdHex.toLowerCase(), 'hex')) as GroupRow[];
     const out: Array<SpanOut & { startNs: bigint }> = [];
-    for (const g of rows) {
+    for (const g of rows) decodeStored('span group', () => this.unpack(g, out));
+    out.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+    return out.map(({ startNs: _, ...s }) => s);
+  }
+
+  private unpack(g: GroupRow, out: Array<SpanOut & { startNs: bigint }>): void {
+    {
       const traceId = g.trace_id.toString('hex');
       const resource = JSON.parse(g.resource) as Attributes;
       const scope = JSON.parse(g.scope) as { name: string; version: string };
@@ -288,8 +295,6 @@ export class SpanGroups {
         });
       }
     }
-    out.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
-    return out.map(({ startNs: _, ...s }) => s);
   }
 
   /**
@@ -344,7 +349,7 @@ export class SpanGroups {
       let latest: bigint | undefined;
       if (!exact) latest = g.last_start_ns;
       else
-        for (const r of JSON.parse(g.spans) as SpanRow[]) {
+        for (const r of decodeStored('span group', () => JSON.parse(g.spans) as SpanRow[])) {
           const s = BigInt(r[4]);
           if (startNs !== undefined && s < startNs) continue;
           if (endNs !== undefined && s > endNs) continue;

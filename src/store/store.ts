@@ -1,6 +1,7 @@
 // The workbench store: one SQLite file (WAL) holding series and samples, spans, logs (FTS5), metadata,
 // calibration snapshots and jobs. Samples go to a write-ahead table per batch and to in-memory head chunks,
 // which are flushed as compressed chunks; select() reads chunks and heads through an in-memory label index.
+import { decodeStored } from './damage.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -893,24 +894,26 @@ export class Store implements SeriesSource {
         throw new StoreError('log_query_invalid', `invalid text query '${q.q}': ${(err as Error).message}`);
       }
     }
-    return rows.map((r) => ({
-      id: Number(r.id),
-      timeUnixNano: String(r.time_ns),
-      observedTimeUnixNano: String(r.observed_ns),
-      severityNumber: Number(r.severity_number),
-      severityText: r.severity_text as string,
-      level: r.level as string,
-      body: JSON.parse(r.body as string),
-      attributes: JSON.parse(r.attributes as string),
-      resource: JSON.parse(r.resource as string),
-      scope: JSON.parse(r.scope as string),
-      service: r.service as string,
-      eventType: r.event_type as string,
-      eventName: r.event_name as string,
-      traceId: r.trace_id as string,
-      spanId: r.span_id as string,
-      flags: Number(r.flags),
-    }));
+    return decodeStored('log record', () =>
+      rows.map((r) => ({
+        id: Number(r.id),
+        timeUnixNano: String(r.time_ns),
+        observedTimeUnixNano: String(r.observed_ns),
+        severityNumber: Number(r.severity_number),
+        severityText: r.severity_text as string,
+        level: r.level as string,
+        body: JSON.parse(r.body as string),
+        attributes: JSON.parse(r.attributes as string),
+        resource: JSON.parse(r.resource as string),
+        scope: JSON.parse(r.scope as string),
+        service: r.service as string,
+        eventType: r.event_type as string,
+        eventName: r.event_name as string,
+        traceId: r.trace_id as string,
+        spanId: r.span_id as string,
+        flags: Number(r.flags),
+      })),
+    );
   }
 
   /** Calls `listener(lastLogId)` after every committed batch with logs; returns the unsubscribe function. */
