@@ -1,7 +1,7 @@
 // A corrupted database file: truncated, a garbage header, garbage pages in the middle. The workbench refuses to
 // start with a typed error naming the file and the recovery (never a stack trace, also through `qobs up`), and
 // the documented recoveries work: move the file aside and start empty, or salvage it with `sqlite3 .recover`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -21,11 +21,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpanIn } from '../store/index.js';
 import { Store } from '../store/index.js';
+import { runQobs } from '../testing/qobs-process.js';
 import { findProgram } from '../testing/system.js';
 import { StoreOpenError } from './storage-faults.js';
 import { startWorkbench } from './workbench.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const root = mkdtempSync(path.join(tmpdir(), 'qobs-corrupt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -158,34 +158,16 @@ describe('a corrupted database file', () => {
 
   it('qobs up prints the error on one line and exits 2, without a stack trace', async () => {
     const dir = damaged('cli', damages['garbage header']);
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'up',
-        '--data',
-        dir,
-        '--port',
-        '0',
-        '--otlp-port',
-        '0',
-        '--json',
-      ],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QOBS_TOKEN: '' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    clearTimeout(timer);
+    const { code, stdout, stderr } = await runQobs([
+      'up',
+      '--data',
+      dir,
+      '--port',
+      '0',
+      '--otlp-port',
+      '0',
+      '--json',
+    ]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(
