@@ -284,9 +284,16 @@ function convertMetric(
   const context = `${JSON.stringify(scopeLabels)}\u0001${ji.job ?? ''}\u0001${ji.instance ?? ''}\u0001`;
   // Only a new series (a label-cache miss) comes here, so a known series pays nothing for redaction, and the
   // cache holds the redacted label set only: it cannot hand out the secret later.
+  // A histogram or summary point builds several series from the same attributes: redact (and count) them once.
+  let lastAttrs: Attributes | undefined;
+  let lastRedacted: Attributes = {};
   const build = (name: string, attrs: Attributes, extra?: [string, string]): Record<string, string> => {
     const l: Record<string, string> = { ...scopeLabels };
-    addAttrs(l, redactAttrs(attrs, out));
+    if (attrs !== lastAttrs) {
+      lastAttrs = attrs;
+      lastRedacted = redactAttrs(attrs, out);
+    }
+    addAttrs(l, lastRedacted);
     if (ji.job) l.job = ji.job;
     if (ji.instance) l.instance = ji.instance;
     if (extra) l[extra[0]] = extra[1];

@@ -322,6 +322,21 @@ describe('redaction at ingest', () => {
     }
   });
 
+  it('counts a secret in a histogram point once, not once per series built from it', () => {
+    const rms = metricsWith({ format: 'aws', text: 'AKIAIOSFODNN7EXAMPLE', payload: '' });
+    rms[0].resource = { 'service.name': 'hist' };
+    rms[0].scopeMetrics[0].scope = { name: '', version: '' };
+    const hist = rms[0].scopeMetrics[0].metrics[1];
+    hist.description = '';
+    rms[0].scopeMetrics[0].metrics = [hist];
+    const stats = newOtlpStats();
+    const d = decodeOtlp('metrics', 'json', Buffer.from(JSON.stringify(metricsJson(rms))), stats);
+    // le="1", le="+Inf", _sum and _count: four series from one point, one secret.
+    expect(d.batch.samples).toHaveLength(4);
+    expect(stats.secretsRedacted).toBe(1);
+    for (const x of d.batch.samples ?? []) expect(x.labels.url).toBe('before [REDACTED] after');
+  });
+
   it('counts a secret in a point attribute when its series is built, not again on a cache hit', () => {
     const s: Secret = {
       format: 'url',
