@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the integration suites drive for real:
 # prometheus (prometheus, promtool), prometheus-alertmanager (alertmanager, amtool),
-# prometheus-pushgateway and chromium. Quiet when everything is already there.
+# prometheus-pushgateway, chromium, and sqlite3 (the shell, for the database salvage test). Quiet when everything is already there.
 set -u
 need=()
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: cannot install ${need[*]} (needs root and apt-get)" >&2
