@@ -81,6 +81,11 @@ beforeAll(async () => {
       },
     ]),
   );
+  const pushed = await fetch(`${wb.url}/metrics/job/secrets`, {
+    method: 'PUT',
+    body: `push_probe{dsn="${URL_PW}",note="key ${KEY}"} 1\n`,
+  });
+  expect(pushed.status).toBe(200);
 });
 afterAll(async () => {
   await wb.close();
@@ -109,6 +114,15 @@ describe('secrets in ingested telemetry', () => {
   // A secret in a point attribute would otherwise become a label value on /metrics and in the series API.
   it('redacts metric label values', async () => {
     expect(leaks(await read('/metrics'))).toBe(false);
-    expect(leaks(await read('/api/v1/series?match[]=secret_probe'))).toBe(false);
+    const series = await read('/api/v1/series?match[]=secret_probe');
+    expect(series).toContain('[REDACTED]');
+    expect(leaks(series)).toBe(false);
+  });
+
+  it('redacts pushed label values', async () => {
+    const series = await read('/api/v1/series?match[]=push_probe');
+    expect(series).toContain('push_probe');
+    expect(leaks(series)).toBe(false);
+    expect(leaks(await read('/metrics'))).toBe(false);
   });
 });
