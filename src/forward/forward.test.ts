@@ -87,7 +87,7 @@ const logsJson = (text: string) => ({
   ],
 });
 
-const metricsJson = (value: number) => ({
+const metricsJson = (value: number, attrs: Record<string, string> = {}) => ({
   resourceMetrics: [
     {
       resource: { attributes: [{ key: 'service.name', value: { stringValue: 'fwd-test' } }] },
@@ -97,7 +97,13 @@ const metricsJson = (value: number) => ({
             {
               name: 'forward_probe',
               gauge: {
-                dataPoints: [{ asDouble: value, timeUnixNano: `${BigInt(Date.now()) * 1_000_000n}` }],
+                dataPoints: [
+                  {
+                    asDouble: value,
+                    timeUnixNano: `${BigInt(Date.now()) * 1_000_000n}`,
+                    attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })),
+                  },
+                ],
               },
             },
           ],
@@ -178,7 +184,7 @@ describe('OTLP forwarding', () => {
       ),
     ).toBe(200);
     expect(await post(wb, 'logs', logsJson('calibration completed on fwddevice'), true)).toBe(200);
-    expect(await post(wb, 'metrics', metricsJson(42))).toBe(200);
+    expect(await post(wb, 'metrics', metricsJson(42, { run: 'r1 key AKIAIOSFODNN7EXAMPLE' }))).toBe(200);
     await plugin.forwarder!.flush();
 
     const trace = await until('the forwarded trace', async () => {
@@ -198,6 +204,8 @@ describe('OTLP forwarding', () => {
       data: { result: Array<{ value: [number, string] }> };
     };
     expect(q.data.result.map((r) => r.value[1])).toEqual(['42']);
+    expect(JSON.stringify(q)).toContain('r1 key');
+    expect(JSON.stringify(q)).not.toContain('AKIAIOSFODNN7EXAMPLE');
 
     const text = await metricsOf(wb);
     expect(text).toContain('qobs_forward_sent_total{signal="traces"} 1');
@@ -268,6 +276,31 @@ describe('OTLP forwarding', () => {
       expect(receiver.received[i].body.includes(Buffer.from(id, 'hex'))).toBe(true);
     await new Promise((r) => setTimeout(r, 200));
     expect(receiver.received).toHaveLength(2);
+  });
+
+  it('sends metrics without the secrets in their attributes, and unchanged when they hold none', async () => {
+    const receiver = scriptedReceiver([]);
+    const url = await receiver.listen();
+    const plugin = forwardPlugin({ ...forwardConfig(url), urls: { metrics: `${url}/v1/metrics` } }, fast);
+    const wb = await startWorkbench({ ...base, dataDir: tmp() }, { plugins: [plugin] });
+    closers.push(() => wb.close());
+    const clean = JSON.stringify(metricsJson(1, { run: 'r0' }));
+    expect(
+      (
+        await fetch(`${wb.otlpUrl}/v1/metrics`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: clean,
+        })
+      ).status,
+    ).toBe(200);
+    expect(await post(wb, 'metrics', metricsJson(2, { run: 'r1 key AKIAIOSFODNN7EXAMPLE' }))).toBe(200);
+    await until('both requests', async () => (receiver.received.length === 2 ? true : undefined));
+    const asSent = receiver.received.find((r) => r.contentType === 'application/json');
+    const redacted = receiver.received.find((r) => r.contentType === 'application/x-protobuf');
+    expect(asSent?.body.toString()).toBe(clean);
+    expect(redacted?.body.includes(Buffer.from('r1 key'))).toBe(true);
+    expect(redacted?.body.includes(Buffer.from('AKIAIOSFODNN7EXAMPLE'))).toBe(false);
   });
 
   it('bounds the queue in bytes, dropping the oldest and counting them', async () => {

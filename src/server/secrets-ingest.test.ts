@@ -119,6 +119,18 @@ describe('secrets in ingested telemetry', () => {
     expect(leaks(series)).toBe(false);
   });
 
+  it('counts the secrets a push held in qobs_ingest_secrets_redacted_total', async () => {
+    const count = async () =>
+      Number(/^qobs_ingest_secrets_redacted_total (\d+)/m.exec(await read('/metrics'))?.[1] ?? Number.NaN);
+    const before = await count();
+    const res = await fetch(`${wb.url}/metrics/job/secrets2`, {
+      method: 'PUT',
+      body: `push_probe2{note="key ${KEY}"} 1\n`,
+    });
+    expect(res.status).toBe(200);
+    expect(await count()).toBe(before + 1);
+  });
+
   it('redacts pushed label values', async () => {
     const series = await read('/api/v1/series?match[]=push_probe');
     expect(series).toContain('push_probe');

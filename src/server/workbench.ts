@@ -306,6 +306,7 @@ export async function startWorkbench(
     const rest = req.url.slice('/metrics/'.length).split('?')[0];
     const body = typeof req.body === 'string' ? req.body : '';
     const r = handlePush(store, req.method, rest, body);
+    otlpStats.secretsRedacted += r.secretsRedacted ?? 0;
     reply.code(r.status).type('text/plain').send(r.body);
   };
   app.put('/metrics/job/*', push);
