@@ -1,7 +1,7 @@
 // qobs public API: instrument quantum workloads, analyze and simulate circuits.
-export * from "./circuit/index.js";
-export { QobsError, QobsConfigError } from "./errors.js";
-export * from "./telemetry/index.js";
+export * from './circuit/index.js';
+export { QobsError, QobsConfigError } from './errors.js';
+export * from './telemetry/index.js';
 export {
   estimatedSuccessProbability,
   expectation,
@@ -14,8 +14,8 @@ export {
   statevector,
   totalVariationDistance,
   validateShots,
-} from "./sim/index.js";
-export type { NoiseModel, PauliSum, SimulateOptions, SimulateResult } from "./sim/index.js";
+} from './sim/index.js';
+export type { NoiseModel, PauliSum, SimulateOptions, SimulateResult } from './sim/index.js';
 export {
   CalibrationFormatError,
   createLocalDevice,
@@ -27,9 +27,16 @@ export {
   noiseModelFromCalibration,
   readIbmCalibration,
   UnknownDeviceError,
-} from "./devices/index.js";
-export type { Calibration, Device, DeviceStatus, JobHandle, JobRecord, SubmitOptions } from "./devices/index.js";
-export * from "./cost/index.js";
+} from './devices/index.js';
+export type {
+  Calibration,
+  Device,
+  DeviceStatus,
+  JobHandle,
+  JobRecord,
+  SubmitOptions,
+} from './devices/index.js';
+export * from './cost/index.js';
 export {
   BraketProvider,
   IbmProvider,
@@ -43,9 +50,9 @@ export {
   ProviderResponseError,
   ProviderTimeoutError,
   ProviderUnavailableError,
-} from "./devices/index.js";
-export type { Provider, ProviderDevice, RetryOptions } from "./devices/index.js";
-export { QueueLengthUnknownError, RemoteDevice, SubmissionError } from "./devices/index.js";
+} from './devices/index.js';
+export type { Provider, ProviderDevice, RetryOptions } from './devices/index.js';
+export { QueueLengthUnknownError, RemoteDevice, SubmissionError } from './devices/index.js';
 export {
   CanaryRunner,
   DeviceMonitor,
@@ -53,5 +60,12 @@ export {
   JobTracer,
   MemoryCalibrationHistory,
   StoreCalibrationHistory,
-} from "./health/index.js";
-export type { CanaryResult, DeviceState, DriftEvent, DriftForecast, MonitoredProvider, PollResult } from "./health/index.js";
+} from './health/index.js';
+export type {
+  CanaryResult,
+  DeviceState,
+  DriftEvent,
+  DriftForecast,
+  MonitoredProvider,
+  PollResult,
+} from './health/index.js';
