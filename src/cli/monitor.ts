@@ -21,23 +21,8 @@ import {
 import type { Workbench } from '../server/index.js';
 import { Observer } from '../telemetry/index.js';
 
-/**
- * The remote-canary opt-in of a `providers.<ibm|braket|ionq>` entry, as `MonitoredProviderConfig` fields.
- * YAML keys: `canary_interval` (duration), `canary_shots_per_day` (positive integer), `canary_max_usd_per_day`
- * (USD, 0 or more), `canary_seconds_per_job` (billable seconds assumed for a first job on a device billed by
- * time), and for Braket `output_s3_bucket` / `output_s3_key_prefix` (where task results go).
- */
-export interface RemoteCanaryConfig {
-  canaryIntervalMs?: number;
-  canaryShotsPerDay?: number;
-  canaryMaxUsdPerDay?: number;
-  canarySecondsPerJob?: number;
-  outputS3Bucket?: string;
-  outputS3KeyPrefix?: string;
-}
-
-/** A provider entry with the remote-canary fields (read when the configuration carries them). */
-export type MonitorEntry = MonitoredProviderConfig & RemoteCanaryConfig;
+/** A provider entry of the configuration (the remote-canary opt-in is among its fields; see config.ts). */
+export type MonitorEntry = MonitoredProviderConfig;
 
 /** Builds the adapter a configuration entry names. */
 export function providerFor(entry: MonitorEntry): Provider {
