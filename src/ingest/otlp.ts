@@ -106,19 +106,18 @@ class SharedRedactor {
   found = 0;
 
   resource(r: Attributes): Attributes {
-    let out = this.resources.get(r);
-    if (out === undefined) {
-      out = this.value(r);
-      this.resources.set(r, out);
-    }
-    return out;
+    return this.once(this.resources, r);
   }
 
   scope(s: ScopeInfo): ScopeInfo {
-    let out = this.scopes.get(s);
+    return this.once(this.scopes, s);
+  }
+
+  private once<T extends object>(done: Map<T, T>, v: T): T {
+    let out = done.get(v);
     if (out === undefined) {
-      out = this.value(s);
-      this.scopes.set(s, out);
+      out = this.value(v);
+      done.set(v, out);
     }
     return out;
   }
