@@ -134,35 +134,57 @@ describe('ingest limits', () => {
   });
 
   it('converts lazily decoded points through the label caches to the samples built afresh (property)', () => {
-    const value = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean());
+    // Few distinct values, so that points often differ in one byte only.
+    const value = fc.oneof(
+      fc.constantFrom('x', 'y', 'xy', 'yx'),
+      fc.integer({ min: 0, max: 3 }),
+      fc.boolean(),
+      fc.string({ maxLength: 6 }),
+      fc.integer(),
+    );
     const point = fc.record({
       attributes: fc.dictionary(fc.constantFrom('a', 'b', 'c.d', 'service.name'), value, { maxKeys: 3 }),
       timeMs: fc.integer({ min: 1, max: 2 ** 40 }),
       value: fc.double({ noNaN: true }),
       flags: fc.constantFrom(0, 1),
     });
+    // Several requests of the same metric in turn, mostly with the same first point (so they share one point
+    // order): a point meets, at its position, the series of another request's point (often with encoded
+    // attributes of the same length), as well as its own.
+    const requests = fc.array(fc.array(point, { maxLength: 8 }), { minLength: 1, maxLength: 3 });
     fc.assert(
-      fc.property(fc.array(point, { maxLength: 8 }), fc.constantFrom('gauge', 'sum'), (points, kind) => {
-        const m: MetricIn = { ...emptyMetric(), name: 'x.y', kind, temporality: 2, monotonic: true };
-        m.numberPoints = points;
-        const body = encodeMetricsProto([
-          {
-            resource: { 'service.name': 's' },
-            scopeMetrics: [{ scope: { name: 'l', version: '' }, metrics: [m] }],
-          },
-        ]);
-        // Twice: the second conversion hits the label cache for every point.
-        for (let i = 0; i < 2; i++) {
-          const lazy = convertMetrics(decodeMetricsProto(body, { lazyAttributes: true }).resourceMetrics);
-          // The reference builds every label set afresh: points without attrKey bypass the label caches.
-          const rms = decodeMetricsProto(body).resourceMetrics;
-          for (const p of rms[0].scopeMetrics[0].metrics[0].numberPoints) delete p.attrKey;
-          const eager = convertMetrics(rms);
-          expect(lazy.samples.map((s) => [s.labels, s.t, s.v])).toEqual(
-            eager.samples.map((s) => [s.labels, s.t, s.v]),
-          );
-        }
-      }),
+      fc.property(
+        requests,
+        point,
+        fc.boolean(),
+        fc.constantFrom('gauge', 'sum'),
+        (reqs, first, lead, kind) => {
+          const bodies = reqs.map((rest) => {
+            const points = lead ? [first, ...rest] : rest;
+            const m: MetricIn = { ...emptyMetric(), name: 'x.y', kind, temporality: 2, monotonic: true };
+            m.numberPoints = points;
+            return encodeMetricsProto([
+              {
+                resource: { 'service.name': 's' },
+                scopeMetrics: [{ scope: { name: 'l', version: '' }, metrics: [m] }],
+              },
+            ]);
+          });
+          // Twice round: the second conversion hits the label cache for every point.
+          for (let i = 0; i < 2; i++) {
+            for (const body of bodies) {
+              const lazy = convertMetrics(decodeMetricsProto(body, { lazyAttributes: true }).resourceMetrics);
+              // The reference builds every label set afresh: points without a key bypass the label caches.
+              const rms = decodeMetricsProto(body).resourceMetrics;
+              for (const p of rms[0].scopeMetrics[0].metrics[0].numberPoints) delete p.attrKey;
+              const eager = convertMetrics(rms);
+              expect(lazy.samples.map((s) => [s.labels, s.t, s.v])).toEqual(
+                eager.samples.map((s) => [s.labels, s.t, s.v]),
+              );
+            }
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -19,15 +19,20 @@ export interface NumberPointIn {
   timeMs: number;
   value: number;
   flags: number;
-  /** The attributes' encoded bytes (latin1), set by the protobuf decoder: a cheap cache key for the labels. */
+  /**
+   * The attributes' encoded bytes (latin1), set by the protobuf decoder: a cheap cache key for the labels.
+   * The lazy decoder leaves it unset and sets `raw` instead; `pointKey` builds it from there when needed.
+   */
   attrKey?: string;
   /**
-   * Set by `decodeMetricsProto(buf, { lazyAttributes: true })`: the body holding the attributes' bytes at
-   * [attrStart, attrEnd), not decoded yet (`attributes` is empty); `pointAttributes` decodes them.
+   * Set by `decodeMetricsProto(buf, { lazyAttributes: true })`: the body holding the attributes' encoded bytes
+   * at [rawStart, rawEnd). While `lazy` is true they are not decoded yet (`attributes` is empty);
+   * `pointAttributes` decodes them. The range stays set after that, as the point's key.
    */
-  attrBuf?: Buffer;
-  attrStart?: number;
-  attrEnd?: number;
+  raw?: Buffer;
+  rawStart?: number;
+  rawEnd?: number;
+  lazy?: boolean;
 }
 
 export interface HistogramPointIn {

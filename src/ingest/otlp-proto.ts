@@ -357,7 +357,9 @@ export function decodeLogsProto(buf: Buffer): { logs: LogIn[]; invalidUtf8: numb
 // ---- metrics
 
 function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
-  const p: NumberPointIn = { attributes: {}, timeMs: 0, value: 0, flags: 0, attrKey: '' };
+  const p: NumberPointIn = lazy
+    ? { attributes: {}, timeMs: 0, value: 0, flags: 0 }
+    : { attributes: {}, timeMs: 0, value: 0, flags: 0, attrKey: '' };
   const pointStart = r.pos;
   // The attributes' bytes are usually one contiguous run (exporters write fields in order): slice it once.
   let runStart = -1;
@@ -405,15 +407,32 @@ function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
     }
   }
   checkEnd(r, end, 'NumberDataPoint');
-  if (runStart >= 0) {
-    p.attrKey += r.buf.toString('latin1', runStart, runEnd);
-    if (lazy) {
-      p.attrBuf = r.buf;
-      p.attrStart = runStart;
-      p.attrEnd = runEnd;
-    }
-  }
+  if (lazy) {
+    // No string yet: a point whose series sits where it sat last time is matched by these bytes in place.
+    p.raw = r.buf;
+    p.rawStart = runStart >= 0 ? runStart : pointStart;
+    p.rawEnd = runStart >= 0 ? runEnd : pointStart;
+    p.lazy = runStart >= 0;
+  } else if (runStart >= 0) p.attrKey += r.buf.toString('latin1', runStart, runEnd);
   return p;
+}
+
+/** The point's label-cache key (its encoded attributes, latin1), built from `raw` on first use. */
+export function pointKey(p: NumberPointIn | HistogramPointIn): string | undefined {
+  const n = p as NumberPointIn;
+  if (n.attrKey === undefined && n.raw !== undefined)
+    n.attrKey = n.raw.toString('latin1', n.rawStart, n.rawEnd);
+  return p.attrKey;
+}
+
+/** Whether a lazily decoded point's encoded attributes are `bytes`, compared in place (no string built). */
+export function sameRawKey(p: NumberPointIn, bytes: Uint8Array): boolean {
+  const raw = p.raw as Buffer;
+  const start = p.rawStart as number;
+  const n = bytes.length;
+  if ((p.rawEnd as number) - start !== n) return false;
+  for (let i = 0; i < n; i++) if (raw[start + i] !== bytes[i]) return false;
+  return true;
 }
 
 /**
@@ -421,17 +440,15 @@ function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
  * MalformedPayloadError when those bytes are not valid KeyValues.
  */
 export function pointAttributes(p: NumberPointIn, counts?: { invalidUtf8: number }): Attributes {
-  if (p.attrBuf !== undefined) {
-    const r = new WireReader(p.attrBuf, p.attrStart, p.attrEnd);
+  if (p.lazy === true) {
+    const r = new WireReader(p.raw as Buffer, p.rawStart, p.rawEnd);
     while (r.pos < r.end) {
       const t = r.tag();
       if (t === 58) keyValue(r, r.delimited(), p.attributes);
       else r.skip(t & 7);
     }
     if (counts) counts.invalidUtf8 += r.invalidUtf8;
-    p.attrBuf = undefined;
-    p.attrStart = undefined;
-    p.attrEnd = undefined;
+    p.lazy = false;
   }
   return p.attributes;
 }

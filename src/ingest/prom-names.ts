@@ -15,7 +15,7 @@ import type {
   SummaryPointIn,
 } from './model.js';
 import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
-import { pointAttributes } from './otlp-proto.js';
+import { pointAttributes, pointKey, sameRawKey } from './otlp-proto.js';
 
 const UNIT_WORDS: Record<string, string> = {
   d: 'days',
@@ -228,14 +228,15 @@ const LABEL_CACHE_MAX = 200_000;
 interface CachedSeries extends SeriesSlot {
   labels: Labels;
   key: string;
-  /** The encoded attributes it was cached by. */
+  /** The encoded attributes it was cached by, as a string and as bytes. */
   attrKey?: string;
+  attrBytes?: Buffer;
 }
 
 /**
  * Per metric, the series of earlier requests in point order, by the attributes of their first point: an
- * exporter sends its series in the same order every time, so point i is checked against entry i with one
- * string comparison before any map lookup (which hashes the attribute bytes afresh for every sample). Several
+ * exporter sends its series in the same order every time, so point i is checked against entry i by comparing
+ * its encoded attributes in place before any map lookup (which needs them as a string, and hashes it). Several
  * exporters sharing a resource keep apart by their first point. Bounded: MAX_ORDERS orders a metric (cleared
  * when full), MAX_ORDERED points an order.
  */
@@ -306,7 +307,7 @@ function convertMetric(
     extra?: [string, string],
     cache?: Map<string, CachedSeries>,
   ): CachedSeries => {
-    const attrKey = (p as NumberPointIn).attrKey;
+    const attrKey = pointKey(p as NumberPointIn);
     if (attrKey === undefined) {
       const labels = build(name, p.attributes, extra);
       return { labels, key: labelsKey(labels) };
@@ -315,7 +316,7 @@ function convertMetric(
     let hit = inner.get(attrKey);
     if (!hit) {
       const labels = build(name, pointAttributes(p as NumberPointIn, out), extra);
-      hit = { labels, key: labelsKey(labels), attrKey };
+      hit = { labels, key: labelsKey(labels), attrKey, attrBytes: Buffer.from(attrKey, 'latin1') };
       if (labelCacheSize >= LABEL_CACHE_MAX) {
         labelCacheBySeries.clear();
         labelCacheSize = 0;
@@ -351,18 +352,23 @@ function convertMetric(
       const cache = seriesCache(`${name}\u0001${context}`);
       const samples = out.samples;
       const points = m.numberPoints;
-      const order = pointOrder(cache, points[0]?.attrKey);
+      const order = points.length > 0 ? pointOrder(cache, pointKey(points[0])) : undefined;
       for (let i = 0; i < points.length; i++) {
         const p = points[i];
         const v = p.flags & FLAG_NO_RECORDED_VALUE ? stale : p.value;
         // The hot path, inlined: the series at this position last time, else one lookup by the attributes' bytes.
         let hit: CachedSeries;
-        if (p.attrKey === undefined || order === undefined) hit = series(name, p, undefined, cache);
+        const raw = p.raw !== undefined;
+        if (order === undefined || (!raw && p.attrKey === undefined)) hit = series(name, p, undefined, cache);
         else {
           const prev = order[i];
-          if (prev !== undefined && prev.attrKey === p.attrKey) hit = prev;
+          if (
+            prev !== undefined &&
+            (raw ? sameRawKey(p, prev.attrBytes as Buffer) : prev.attrKey === p.attrKey)
+          )
+            hit = prev;
           else {
-            hit = cache.get(p.attrKey) ?? series(name, p, undefined, cache);
+            hit = cache.get(pointKey(p) as string) ?? series(name, p, undefined, cache);
             if (i < MAX_ORDERED) order[i] = hit;
           }
         }
