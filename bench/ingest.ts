@@ -2,6 +2,7 @@
 // client in a second process over loopback to an in-process workbench; bytes on disk per stored span and
 // sample; the server's peak resident memory over the run. Last stdout line: one JSON object.
 //   npm run bench -- ingest [--quick] [--only spans|samples] [--server workbench|minimal|minimal-group-commit]
+// The server is the compiled build (dist/, what `qobs up` runs): run `npm run build` first.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,10 +21,10 @@ import {
   ingestOtlp,
   ingestOtlpQueued,
   newOtlpStats,
-} from '../src/ingest/index.js';
-import { Store } from '../src/store/index.js';
-import type { SpanIn } from '../src/store/index.js';
-import { startWorkbench } from '../src/server/index.js';
+} from '../dist/ingest/index.js';
+import { Store } from '../dist/store/index.js';
+import type { SpanIn } from '../dist/store/index.js';
+import { startWorkbench } from '../dist/server/index.js';
 
 const BATCH = 512;
 const WORKERS = 4;

@@ -30,6 +30,8 @@ export interface NumberPointIn {
    * `pointAttributes` decodes them. The range stays set after that, as the point's key.
    */
   raw?: Buffer;
+  /** A DataView over `raw`, for comparing the attributes' bytes four at a time. */
+  rawView?: DataView;
   rawStart?: number;
   rawEnd?: number;
   lazy?: boolean;

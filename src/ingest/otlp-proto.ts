@@ -410,6 +410,7 @@ function numberPoint(r: WireReader, end: number, lazy: boolean): NumberPointIn {
   if (lazy) {
     // No string yet: a point whose series sits where it sat last time is matched by these bytes in place.
     p.raw = r.buf;
+    p.rawView = r.view;
     p.rawStart = runStart >= 0 ? runStart : pointStart;
     p.rawEnd = runStart >= 0 ? runEnd : pointStart;
     p.lazy = runStart >= 0;
@@ -425,13 +426,36 @@ export function pointKey(p: NumberPointIn | HistogramPointIn): string | undefine
   return p.attrKey;
 }
 
-/** Whether a lazily decoded point's encoded attributes are `bytes`, compared in place (no string built). */
-export function sameRawKey(p: NumberPointIn, bytes: Uint8Array): boolean {
-  const raw = p.raw as Buffer;
+/** Encoded attributes laid out for `sameRawKey`: four bytes to a word, little-endian, and the rest. */
+export interface EncodedKey {
+  readonly length: number;
+  readonly words: Int32Array;
+  readonly tail: Uint8Array;
+}
+
+/** The EncodedKey of a point key (as `pointKey` gives it). */
+export function encodedKey(key: string): EncodedKey {
+  const b = Buffer.from(key, 'latin1');
+  const words = new Int32Array(b.length >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = b.readInt32LE(i * 4);
+  return { length: b.length, words, tail: b.subarray(words.length * 4) };
+}
+
+/**
+ * Whether a lazily decoded point's encoded attributes are `key`, compared in place four bytes at a time (no
+ * string built: about a third of the time of slicing a string and comparing it, and no garbage).
+ */
+export function sameRawKey(p: NumberPointIn, key: EncodedKey): boolean {
   const start = p.rawStart as number;
-  const n = bytes.length;
-  if ((p.rawEnd as number) - start !== n) return false;
-  for (let i = 0; i < n; i++) if (raw[start + i] !== bytes[i]) return false;
+  if ((p.rawEnd as number) - start !== key.length) return false;
+  const view = p.rawView as DataView;
+  const words = key.words;
+  const n = words.length;
+  for (let i = 0; i < n; i++) if (view.getInt32(start + i * 4, true) !== words[i]) return false;
+  const raw = p.raw as Buffer;
+  const tail = key.tail;
+  const at = start + n * 4;
+  for (let i = 0; i < tail.length; i++) if (raw[at + i] !== tail[i]) return false;
   return true;
 }
 

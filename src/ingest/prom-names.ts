@@ -15,7 +15,7 @@ import type {
   SummaryPointIn,
 } from './model.js';
 import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
-import { pointAttributes, pointKey, sameRawKey } from './otlp-proto.js';
+import { type EncodedKey, encodedKey, pointAttributes, pointKey, sameRawKey } from './otlp-proto.js';
 
 const UNIT_WORDS: Record<string, string> = {
   d: 'days',
@@ -230,7 +230,7 @@ interface CachedSeries extends SeriesSlot {
   key: string;
   /** The encoded attributes it was cached by, as a string and as bytes. */
   attrKey?: string;
-  attrBytes?: Buffer;
+  attrBytes?: EncodedKey;
 }
 
 /**
@@ -316,7 +316,7 @@ function convertMetric(
     let hit = inner.get(attrKey);
     if (!hit) {
       const labels = build(name, pointAttributes(p as NumberPointIn, out), extra);
-      hit = { labels, key: labelsKey(labels), attrKey, attrBytes: Buffer.from(attrKey, 'latin1') };
+      hit = { labels, key: labelsKey(labels), attrKey, attrBytes: encodedKey(attrKey) };
       if (labelCacheSize >= LABEL_CACHE_MAX) {
         labelCacheBySeries.clear();
         labelCacheSize = 0;
@@ -364,7 +364,7 @@ function convertMetric(
           const prev = order[i];
           if (
             prev !== undefined &&
-            (raw ? sameRawKey(p, prev.attrBytes as Buffer) : prev.attrKey === p.attrKey)
+            (raw ? sameRawKey(p, prev.attrBytes as EncodedKey) : prev.attrKey === p.attrKey)
           )
             hit = prev;
           else {

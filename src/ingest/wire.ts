@@ -24,8 +24,8 @@ export class WireReader {
   end: number;
   /** Count of strings that held invalid UTF-8 (decoded with U+FFFD in their place). */
   invalidUtf8 = 0;
-  /** Fixed-width fields are read through a DataView: TurboFan compiles its reads to plain loads. */
-  private readonly view: DataView;
+  /** Fixed-width fields are read through a DataView over `buf`: TurboFan compiles its reads to plain loads. */
+  readonly view: DataView;
   constructor(
     readonly buf: Buffer,
     start = 0,
