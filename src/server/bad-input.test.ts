@@ -188,9 +188,22 @@ describe('OTLP bad input', () => {
         });
         s.on('error', () => {});
       });
+    // Waits (bounded) for the ingest queue gauge, rather than a fixed time that a loaded machine may overrun.
+    const queueDepth = async (n: number) => {
+      const deadline = Date.now() + 20_000;
+      let text = '';
+      while (Date.now() < deadline) {
+        text = await (await fetch(`${wb.url}/metrics`)).text();
+        if (new RegExp(`^qobs_ingest_queue_depth ${n}$`, 'm').test(text)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(
+        `qobs_ingest_queue_depth did not reach ${n} in 20 s: ${text.match(/^qobs_ingest_queue_depth .*$/m)}`,
+      );
+    };
     const a = await open();
     const b = await open();
-    await new Promise((r) => setTimeout(r, 100));
+    await queueDepth(2);
     const res = await post('traces', u8(encodeTracesProto([span('12'.repeat(16))])), proto);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -199,7 +212,7 @@ describe('OTLP bad input', () => {
     );
     a.destroy();
     b.destroy();
-    await new Promise((r) => setTimeout(r, 100));
+    await queueDepth(0);
     await stillServes();
     expect((await fetch(`${wb.url}/healthz`)).status).toBe(200);
   });
@@ -347,11 +360,17 @@ describe('logs live tail', () => {
       expect((await send('just info', 9)).status).toBe(200);
       expect((await send('it broke', 17)).status).toBe(200);
       let text = '';
-      const deadline = Date.now() + 5000;
+      // Bounded: a read that waits past the deadline ends the loop instead of hanging until the test timeout.
+      const deadline = Date.now() + 20_000;
       while (!text.includes('it broke') && Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += Buffer.from(value).toString('utf8');
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<undefined>((r) => {
+          timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
+        });
+        const chunk = await Promise.race([reader.read(), late]);
+        clearTimeout(timer);
+        if (!chunk || chunk.done) break;
+        text += Buffer.from(chunk.value).toString('utf8');
       }
       const events = text
         .split('\n\n')
