@@ -52,6 +52,15 @@ route: { receiver: hook, group_by: [alertname], group_wait: 30s, group_interval:
 receivers: [{ name: hook, webhook_configs: [{ url: 'http://127.0.0.1:1/hook', send_resolved: true }] }]
 `);
 
+/** Resolves once `cond()` holds; fails, naming `what`, after `timeoutMs` (real time: only Date is faked here). */
+async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = performance.now();
+  while (!cond()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A store, the evaluator over it and the router, driven with explicit wall-clock times. */
 function alerting() {
   const store = Store.open({ dataDir: tmp() });
@@ -211,21 +220,25 @@ describe('the clock stepped back', () => {
       retentionCheckIntervalMs: 100,
     });
     try {
-      await new Promise((r) => setTimeout(r, 400));
       const selfSeries = () =>
         wb.store.select(
           [{ name: '__name__', op: '=', value: 'qobs_ingest_requests_total' }],
           0,
           Date.now() + 10 * HOUR,
         );
+      // The scrapes and retention passes run on real timers; wait for their effects (bounded) rather than a
+      // fixed time that a loaded machine may overrun.
+      await until('a self scrape before the step', () => selfSeries().length > 0);
       const before = selfSeries();
-      expect(before.length).toBeGreaterThan(0);
       const lastBefore = Math.max(...before.map((s) => s.timestamps[s.timestamps.length - 1]));
       const ooBefore = wb.store.stats().samplesOutOfOrder;
       vi.setSystemTime(Date.now() - HOUR);
-      await new Promise((r) => setTimeout(r, 500));
+      const steppedAt = performance.now();
+      await until('a self scrape after the step', () => wb.store.stats().samplesOutOfOrder > ooBefore);
+      // At least five retention intervals run on the stepped clock.
+      const restMs = 500 - (performance.now() - steppedAt);
+      if (restMs > 0) await new Promise((r) => setTimeout(r, restMs));
       expect((await fetch(`${wb.url}/healthz`)).status).toBe(200);
-      expect(wb.store.stats().samplesOutOfOrder).toBeGreaterThan(ooBefore);
       const metrics = await (await fetch(`${wb.url}/metrics`)).text();
       expect(metrics).toMatch(/qobs_store_samples_dropped_total\{reason="out_of_order"\} [1-9]/);
       // No sample older than the latest before the step went into the series.
