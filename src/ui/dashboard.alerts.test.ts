@@ -9,12 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertsPlugin } from '../alerts/index.js';
+import { patientPolls } from '../testing/poll.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
 import { startTestWorkbench, type TestWorkbench } from './testing/workbench.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+patientPolls();
 
 describeWithPrograms('dashboard silences in Chromium (real workbench and alerting)', [CHROMIUM_PATH], () => {
   let dir: string;

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { patientPolls } from '../testing/poll.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { buildUiIntoTemp } from './testing/build.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
@@ -14,6 +15,8 @@ import { checkOverviewAgainstApi } from './testing/checks.js';
 import { type Fixture, startFixture, XSS_IMG, XSS_SCRIPT } from './testing/fixture.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+patientPolls();
 
 describeWithPrograms('dashboard in Chromium (fixture API)', [CHROMIUM_PATH], () => {
   let uiDir: string;

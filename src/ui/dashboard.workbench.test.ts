@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertsPlugin, defaultRulePackPath } from '../alerts/index.js';
 import { type BudgetSpec, defaultCatalogue } from '../cost/index.js';
 import { type CostsDoc, costsApiPlugin } from '../server/index.js';
+import { patientPolls } from '../testing/poll.js';
 import { describeWithPrograms } from '../testing/system.js';
 import { buildUiIntoTemp } from './testing/build.js';
 import { CHROMIUM_PATH, type Headless, launchHeadless, waitReady, watchErrors } from './chromium.js';
@@ -28,6 +29,8 @@ const BUDGETS: BudgetSpec[] = [
   { name: 'garnet-what-if', amountUsd: 50, periodDays: 1, device: 'braket.iqm/garnet' },
 ];
 const PAGES = ['overview', 'devices', 'executions', 'traces', 'logs', 'alerts', 'costs', 'explore'];
+
+patientPolls();
 
 describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], () => {
   let uiDir: string;
@@ -240,7 +243,16 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
   });
 
   it('tails logs live: a line sent over OTLP/HTTP appears without a reload', async () => {
-    const { page, errors } = await open('logs?refresh=off');
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    // The line is sent once the page's event stream is open (its response headers arrived), not after a
+    // fixed pause: the server takes its cursor before it answers, so a later line is tailed.
+    const tailOpen = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/logs/tail', {
+      timeout: 20_000,
+    });
+    await page.goto(`${tw.wb.url}/#/logs?refresh=off`);
+    await waitReady(page);
+    expect((await tailOpen).status()).toBe(200);
     const marker = `tail-check-${Date.now()}`;
     const body = {
       resourceLogs: [
@@ -261,8 +273,6 @@ describeWithPrograms('dashboard in Chromium (real workbench)', [CHROMIUM_PATH], 
         },
       ],
     };
-    // Give the page's event stream a moment to connect before sending.
-    await page.waitForTimeout(300);
     const res = await fetch(`${tw.wb.otlpUrl}/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
