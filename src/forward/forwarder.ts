@@ -7,16 +7,14 @@ import {
   decodeContentEncoding,
   decodeMetricsJson,
   decodeMetricsProto,
-  decodeOtlp,
   encodeLogsProto,
   encodeMetricsProto,
   encodeTracesProto,
   formatSample,
   mediaKind,
-  newOtlpStats,
-  type ResourceMetricsIn,
+  redactResourceMetrics,
 } from '../ingest/index.js';
-import { redactSecrets } from '../telemetry/index.js';
+import type { IngestBatch } from '../store/index.js';
 import type { ForwardQueue, ForwardSignal, QueuedRequest } from './queue.js';
 
 const SIGNALS: readonly ForwardSignal[] = ['traces', 'metrics', 'logs'];
@@ -51,62 +49,36 @@ export interface ForwarderStats {
 const zero = (): Record<ForwardSignal, number> => ({ traces: 0, metrics: 0, logs: 0 });
 
 /**
- * Redacts secrets in decoded OTLP metrics in place (resource and scope, descriptions, every point's attributes,
- * as ingest does when it builds a series' labels); returns the number of findings.
- */
-function redactMetrics(rms: ResourceMetricsIn[]): number {
-  let found = 0;
-  const clean = <T>(v: T): T => {
-    const r = redactSecrets(v);
-    found += r.findings.length;
-    return r.value;
-  };
-  for (const rm of rms) {
-    rm.resource = clean(rm.resource);
-    for (const sm of rm.scopeMetrics) {
-      sm.scope = clean(sm.scope);
-      for (const m of sm.metrics) {
-        m.description = clean(m.description);
-        for (const pts of [m.numberPoints, m.histogramPoints, m.summaryPoints])
-          for (const p of pts as Array<{ attributes: Record<string, unknown>; attrKey?: string }>) {
-            const before = found;
-            p.attributes = clean(p.attributes) as typeof p.attributes;
-            if (found > before) p.attrKey = undefined;
-          }
-      }
-    }
-  }
-  return found;
-}
-
-/**
- * The body to forward for a request the workbench accepted: traces and logs decoded, filtered and redacted as
- * ingest does, then encoded as protobuf; metrics decoded and redacted, then sent as received when nothing was
- * found (kinds qobs does not store, such as exponential histograms, go along) or re-encoded without the secrets.
+ * The body to forward for a request the workbench stored: traces and logs encoded as protobuf from what was
+ * stored (decoded, filtered and redacted by ingest); metrics decoded and redacted by ingest's rules, then sent
+ * as received when nothing was found (kinds qobs does not store, such as exponential histograms, go along) or
+ * re-encoded without the secrets.
  */
 export function preparePayload(
-  signal: ForwardSignal,
-  contentType: string | undefined,
-  contentEncoding: string | undefined,
-  body: Buffer,
+  accepted: {
+    signal: ForwardSignal;
+    contentType: string | undefined;
+    contentEncoding: string | undefined;
+    body: Buffer;
+    batch: IngestBatch;
+  },
   maxDecodedBytes: number,
 ): { contentType: string; body: Buffer } {
-  const kind = mediaKind(contentType);
-  const raw = decodeContentEncoding(body, contentEncoding, maxDecodedBytes);
-  if (signal === 'metrics') {
-    const rms =
-      kind === 'json'
-        ? decodeMetricsJson(JSON.parse(raw.toString('utf8')))
-        : decodeMetricsProto(raw).resourceMetrics;
-    if (redactMetrics(rms) === 0)
-      return { contentType: kind === 'json' ? 'application/json' : 'application/x-protobuf', body: raw };
-    return { contentType: 'application/x-protobuf', body: encodeMetricsProto(rms) };
-  }
-  const { batch } = decodeOtlp(signal, kind, raw, newOtlpStats());
-  // A traces request that held secrets also produced the workbench's own security log line: that stays here.
-  const encoded =
-    signal === 'traces' ? encodeTracesProto(batch.spans ?? []) : encodeLogsProto(batch.logs ?? []);
-  return { contentType: 'application/x-protobuf', body: encoded };
+  const { signal, batch } = accepted;
+  if (signal === 'traces')
+    return { contentType: 'application/x-protobuf', body: encodeTracesProto(batch.spans ?? []) };
+  if (signal === 'logs')
+    return { contentType: 'application/x-protobuf', body: encodeLogsProto(batch.logs ?? []) };
+  // Ingest stores metrics as samples and checks the attributes of new series only: decode them all here.
+  const kind = mediaKind(accepted.contentType);
+  const raw = decodeContentEncoding(accepted.body, accepted.contentEncoding, maxDecodedBytes);
+  const rms =
+    kind === 'json'
+      ? decodeMetricsJson(JSON.parse(raw.toString('utf8')))
+      : decodeMetricsProto(raw).resourceMetrics;
+  if (redactResourceMetrics(rms) === 0)
+    return { contentType: kind === 'json' ? 'application/json' : 'application/x-protobuf', body: raw };
+  return { contentType: 'application/x-protobuf', body: encodeMetricsProto(rms) };
 }
 
 /** Drains a ForwardQueue to the configured URLs until stopped. */

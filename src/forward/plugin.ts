@@ -5,12 +5,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ForwardConfig } from '../config/index.js';
 import { Forwarder, type ForwarderOptions, preparePayload } from './forwarder.js';
 import { type ForwardSignal, ForwardQueue } from './queue.js';
+import type { IngestBatch } from '../store/index.js';
 
-const SIGNAL_OF: Record<string, ForwardSignal> = {
-  '/v1/traces': 'traces',
-  '/v1/metrics': 'metrics',
-  '/v1/logs': 'logs',
-};
+/** An OTLP request the workbench stored (structural: the server's AcceptedOtlp). */
+export interface AcceptedRequest {
+  signal: ForwardSignal;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  body: Buffer;
+  batch: IngestBatch;
+}
 
 /** What the plugin needs of the workbench (structural, so this module does not import the server). */
 export interface ForwardHost {
@@ -18,6 +22,7 @@ export interface ForwardHost {
   otlpApp: FastifyInstance;
   config: { maxDecodedBytes: number };
   addTask(stop: () => void | Promise<void>): void;
+  onOtlpAccepted(listener: (accepted: AcceptedRequest) => void): void;
 }
 
 /** A workbench plugin; `forwarder` is set once it is set up. */
@@ -43,24 +48,16 @@ export function forwardPlugin(
         timeoutMs: config.timeoutMs,
       });
       plugin.forwarder = fwd;
-      wb.otlpApp.addHook('onSend', async (req, reply, payload) => {
-        if (req.method !== 'POST' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-        const signal = SIGNAL_OF[req.url.split('?')[0]];
-        if (!signal || !fwd.forwards(signal) || !Buffer.isBuffer(req.body)) return payload;
+      // Called after the commit and before the answer is written: queued before the client hears 2xx.
+      wb.onOtlpAccepted((a) => {
+        if (!fwd.forwards(a.signal)) return;
         try {
-          const p = preparePayload(
-            signal,
-            req.headers['content-type'],
-            req.headers['content-encoding'] as string | undefined,
-            req.body,
-            wb.config.maxDecodedBytes,
-          );
-          queue.enqueue(signal, p.contentType, p.body);
+          const p = preparePayload(a, wb.config.maxDecodedBytes);
+          queue.enqueue(a.signal, p.contentType, p.body);
         } catch {
-          // The workbench accepted it, so it decodes; a failure here (the disk full) loses only the copy.
-          fwd.stats.unprepared[signal]++;
+          // The workbench stored it, so it decodes; a failure here (the disk full) loses only the copy.
+          fwd.stats.unprepared[a.signal]++;
         }
-        return payload;
       });
       wb.otlpApp.addHook('onResponse', async () => fwd.kick());
       fwd.start();

@@ -16,7 +16,12 @@ export { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './otlp-p
 export type { MetricIn, ResourceMetricsIn } from './model.js';
 export { emptyMetric } from './model.js';
 export { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './otlp-json.js';
-export { convertMetrics, prometheusLabelName, prometheusMetricName } from './prom-names.js';
+export {
+  convertMetrics,
+  prometheusLabelName,
+  prometheusMetricName,
+  redactResourceMetrics,
+} from './prom-names.js';
 export type { ParsedExposition, ParsedSample } from './promtext.js';
 export { escapeHelp, ExpositionParseError, formatSample, formatValue, parseExposition } from './promtext.js';
 export type { PushResponse } from './push.js';

@@ -61,6 +61,8 @@ export interface OtlpResponse {
   status: number;
   contentType: string;
   body: Buffer | string;
+  /** On a 2xx: what was stored, decoded, filtered and redacted (spans and logs as a reader gets them). */
+  batch?: IngestBatch;
 }
 
 const REJECTED_FIELD: Record<Signal, string> = {
@@ -389,7 +391,7 @@ function respond(
   stats.accepted[signal] += accepted;
   stats.rejected[signal] += rejected;
   const res = encodeResponse(signal, d.kind, rejected, reasons.join('; '));
-  return { status: 200, ...res };
+  return { status: 200, ...res, batch: d.batch };
 }
 
 interface Pending {

@@ -166,6 +166,39 @@ function redactString(text: string, path: string, out: ConvertedMetrics): string
   return v;
 }
 
+/**
+ * Redacts secrets in decoded OTLP metrics in place, by the rules convertMetrics applies to what it stores
+ * (resources and point attributes by key name and in the text, scope names and versions and descriptions in
+ * the text); returns the number of findings. For a copy that leaves the workbench (forwarding), where every
+ * point is checked, not only those of new series.
+ */
+export function redactResourceMetrics(rms: ResourceMetricsIn[]): number {
+  const out = { secretsRedacted: 0 } as ConvertedMetrics;
+  for (const rm of rms) {
+    rm.resource = redactAttrs(rm.resource, out);
+    for (const sm of rm.scopeMetrics) {
+      sm.scope = {
+        ...sm.scope,
+        name: redactString(sm.scope.name, 'scope.name', out),
+        version: redactString(sm.scope.version, 'scope.version', out),
+      };
+      for (const m of sm.metrics) {
+        m.description = redactString(m.description, 'description', out);
+        for (const pts of [m.numberPoints, m.histogramPoints, m.summaryPoints] as Array<
+          Array<{ attributes: Attributes; attrKey?: string }>
+        >)
+          for (const p of pts) {
+            const before = out.secretsRedacted;
+            p.attributes = redactAttrs(p.attributes, out);
+            // The encoded key no longer matches the attributes.
+            if (out.secretsRedacted > before) p.attrKey = undefined;
+          }
+      }
+    }
+  }
+  return out.secretsRedacted;
+}
+
 function formatBound(b: number): string {
   if (b === Number.POSITIVE_INFINITY) return '+Inf';
   if (b === Number.NEGATIVE_INFINITY) return '-Inf';

@@ -1,6 +1,13 @@
 // The server module's public face: the workbench (store, OTLP listener, HTTP API) and its plugin hooks.
 export { parseTimeMs } from './api.js';
-export type { PluginResult, RouteInfo, Workbench, WorkbenchOptions, WorkbenchPlugin } from './workbench.js';
+export type {
+  AcceptedOtlp,
+  PluginResult,
+  RouteInfo,
+  Workbench,
+  WorkbenchOptions,
+  WorkbenchPlugin,
+} from './workbench.js';
 export { classifyStorageFault, type StorageFault, StoreOpenError } from './storage-faults.js';
 export { startWorkbench, startWorkbench as createWorkbench, WorkbenchError } from './workbench.js';
 export { devicesApiPlugin } from './devices-api.js';

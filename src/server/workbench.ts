@@ -7,7 +7,7 @@ import { defaultConfig, type WorkbenchConfig } from '../config/index.js';
 import { QobsError } from '../errors.js';
 import type { OtlpStats, Signal, TextRegistry } from '../ingest/index.js';
 import { handlePush, ingestOtlpQueued, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
-import { Store } from '../store/index.js';
+import { type IngestBatch, Store } from '../store/index.js';
 import { mountApi } from './api.js';
 import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } from './self-metrics.js';
 import { classifyStorageFault, StorageFaultCounter, storeOpenError } from './storage-faults.js';
@@ -62,8 +62,24 @@ export interface Workbench {
   routes: RouteInfo[];
   /** Registers a task stopped at close (a timer or anything with a stop function). */
   addTask(stop: () => void | Promise<void>): void;
+  /**
+   * Registers a listener called for every OTLP request answered 2xx, after its commit and before its answer
+   * is written (what it does synchronously happens before the client hears back). Errors it throws are ignored.
+   */
+  onOtlpAccepted(listener: (accepted: AcceptedOtlp) => void): void;
   /** Stops tasks and servers, flushes heads into chunks and closes the store. Idempotent. */
   close(): Promise<void>;
+}
+
+/** An OTLP request the workbench stored: as received, and decoded as stored. */
+export interface AcceptedOtlp {
+  signal: Signal;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  /** The body as received (still compressed when it came so). */
+  body: Buffer;
+  /** What was stored (see OtlpResponse.batch). */
+  batch: IngestBatch;
 }
 
 /** Databases up to this size are checked with `PRAGMA quick_check` at start (about 1 s warm per 200 MB). */
@@ -171,6 +187,7 @@ export async function startWorkbench(
   const serverStats: ServerStats = { inflight: 0, droppedBackpressure: 0, pushRequests: 0, httpErrors: 0 };
   const rates = new RateTracker();
   const tasks: Array<() => void | Promise<void>> = [];
+  const accepted: Array<(a: AcceptedOtlp) => void> = [];
   let closing = false;
 
   const app = Fastify({ logger: false, bodyLimit: cfg.maxBodyBytes, forceCloseConnections: true });
@@ -255,6 +272,22 @@ export async function startWorkbench(
         cfg.maxDecodedBytes,
         otlpStats,
       );
+      if (res.batch && res.status >= 200 && res.status < 300 && accepted.length > 0) {
+        const a: AcceptedOtlp = {
+          signal,
+          contentType: req.headers['content-type'],
+          contentEncoding: req.headers['content-encoding'] as string | undefined,
+          body,
+          batch: res.batch,
+        };
+        for (const l of accepted) {
+          try {
+            l(a);
+          } catch {
+            // a listener's failure must not turn a stored request into an error
+          }
+        }
+      }
       reply.code(res.status).type(res.contentType).send(res.body);
     });
   }
@@ -335,6 +368,9 @@ export async function startWorkbench(
     routes,
     addTask(stop) {
       tasks.push(stop);
+    },
+    onOtlpAccepted(listener) {
+      accepted.push(listener);
     },
     async close() {
       if (closing) return;
