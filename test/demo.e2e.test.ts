@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchWorkbench } from '../src/cli/workbench.js';
+import { patientPolls } from '../src/testing/poll.js';
 import { describeWithPrograms } from '../src/testing/system.js';
 import { launchHeadless, watchErrors } from '../src/ui/chromium.js';
 import { OVERVIEW_PANELS } from '../src/dashboards/index.js';
@@ -18,6 +19,8 @@ const EVENT_TYPES = [
   'quantum_error',
   'quantum_security_event',
 ];
+
+patientPolls();
 
 describeWithPrograms('npm start (workbench + demo)', ['/usr/bin/chromium'], () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qobs-demo-e2e-'));
