@@ -24,24 +24,41 @@ import { Observer } from '../telemetry/index.js';
 /** A provider entry of the configuration (the remote-canary opt-in is among its fields; see config.ts). */
 export type MonitorEntry = MonitoredProviderConfig;
 
-/** Builds the adapter a configuration entry names. */
-export function providerFor(entry: MonitorEntry): Provider {
-  switch (entry.name) {
+/**
+ * What building an adapter takes: a configuration entry's fields, or the same from the command line
+ * (`qobs run --endpoint`, which also points IBM's IAM token exchange and Braket's S3 reads there, and
+ * `--poll-ms`). Credentials always come from the providers' usual environment variables.
+ */
+export type ProviderSpec = Pick<
+  MonitorEntry,
+  'name' | 'devices' | 'baseUrl' | 'region' | 'endpoint' | 'outputS3Bucket' | 'outputS3KeyPrefix'
+> & { iamUrl?: string; s3Endpoint?: string; pollMs?: number };
+
+/** Builds the adapter a configuration entry (or a command line) names. */
+export function providerFor(spec: ProviderSpec): Provider {
+  const poll = spec.pollMs === undefined ? {} : { pollMs: spec.pollMs };
+  switch (spec.name) {
     case 'local':
       return new LocalProvider({
-        devices: entry.devices?.map((d) => (d.startsWith('local.') ? d : `local.${d}`)),
+        devices: spec.devices?.map((d) => (d.startsWith('local.') ? d : `local.${d}`)),
       });
     case 'ibm':
-      return new IbmProvider({ baseUrl: entry.baseUrl });
+      return new IbmProvider({
+        ...poll,
+        baseUrl: spec.baseUrl,
+        ...(spec.iamUrl ? { iamUrl: spec.iamUrl } : {}),
+      });
     case 'braket':
       return new BraketProvider({
-        region: entry.region,
-        endpoint: entry.endpoint,
-        ...(entry.outputS3Bucket ? { outputS3Bucket: entry.outputS3Bucket } : {}),
-        ...(entry.outputS3KeyPrefix ? { outputS3KeyPrefix: entry.outputS3KeyPrefix } : {}),
+        ...poll,
+        region: spec.region,
+        endpoint: spec.endpoint,
+        ...(spec.s3Endpoint ? { s3Endpoint: spec.s3Endpoint } : {}),
+        ...(spec.outputS3Bucket ? { outputS3Bucket: spec.outputS3Bucket } : {}),
+        ...(spec.outputS3KeyPrefix ? { outputS3KeyPrefix: spec.outputS3KeyPrefix } : {}),
       });
     case 'ionq':
-      return new IonqProvider({ baseUrl: entry.baseUrl });
+      return new IonqProvider({ ...poll, baseUrl: spec.baseUrl });
   }
 }
 

@@ -4,11 +4,8 @@ import type { Command } from 'commander';
 import { type Circuit, parseQasmFile } from '../../circuit/index.js';
 import { CostTracker, type Priced } from '../../cost/index.js';
 import {
-  BraketProvider,
   type Device,
   getDevice,
-  IbmProvider,
-  IonqProvider,
   type JobRecord,
   type LocalDevice,
   type Provider,
@@ -17,6 +14,7 @@ import {
 import { QobsConfigError } from '../../errors.js';
 import { hellingerFidelity, probabilities } from '../../sim/index.js';
 import { type Fidelity, Observer, type RunResult } from '../../telemetry/index.js';
+import { providerFor, type ProviderSpec } from '../monitor.js';
 import { EXIT, ExitError, positiveInt, printJson } from '../util.js';
 
 interface RunCliOptions {
@@ -82,24 +80,20 @@ function localFidelity(device: LocalDevice, ideal: Record<string, number> | unde
   };
 }
 
-/** The adapter of a remote provider, credentials from its usual environment variables; `endpoint` replaces its API URL. */
+/** The adapter of a remote provider; `endpoint` replaces its API URL (and IBM's IAM and Braket's S3 with it). */
 function remoteProvider(
   name: (typeof REMOTE)[number],
   endpoint: string | undefined,
   pollMs: number | undefined,
 ): Provider {
-  const poll = pollMs === undefined ? {} : { pollMs };
-  switch (name) {
-    case 'ibm':
-      return new IbmProvider({
-        ...poll,
-        ...(endpoint ? { baseUrl: `${endpoint}/api/v1`, iamUrl: endpoint } : {}),
-      });
-    case 'braket':
-      return new BraketProvider({ ...poll, ...(endpoint ? { endpoint, s3Endpoint: endpoint } : {}) });
-    case 'ionq':
-      return new IonqProvider({ ...poll, ...(endpoint ? { baseUrl: `${endpoint}/v0.3` } : {}) });
-  }
+  const at: Record<(typeof REMOTE)[number], Partial<ProviderSpec>> = endpoint
+    ? {
+        ibm: { baseUrl: `${endpoint}/api/v1`, iamUrl: endpoint },
+        braket: { endpoint, s3Endpoint: endpoint },
+        ionq: { baseUrl: `${endpoint}/v0.3` },
+      }
+    : { ibm: {}, braket: {}, ionq: {} };
+  return providerFor({ name, ...at[name], ...(pollMs === undefined ? {} : { pollMs }) });
 }
 
 /**
