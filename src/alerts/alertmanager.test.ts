@@ -9,18 +9,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AlertStore } from '../store/index.js';
-import { describeWithPrograms, stopProgram } from '../testing/system.js';
+import { describeWithPrograms, listeningPort, stopProgram } from '../testing/system.js';
 import { formatAlertmanagerConfig, parseRouterConfig } from './config.js';
 import { OutboxWorker } from './outbox.js';
 import { Router } from './router.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitFor<T>(
   what: string,
@@ -53,6 +45,7 @@ describeWithPrograms(
     let am: ChildProcess | undefined;
     let amPort = 0;
     let configYaml = '';
+    const externalURL = 'http://127.0.0.1:9093';
 
     beforeAll(async () => {
       hook = createServer((req, res) => {
@@ -68,7 +61,6 @@ describeWithPrograms(
       });
       await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
       const hookPort = (hook.address() as AddressInfo).port;
-      amPort = await freePort();
       const cfg = (url: string) => `
 route:
   receiver: default
@@ -95,12 +87,15 @@ receivers:
         [
           `--config.file=${path.join(dir, 'am.yml')}`,
           `--storage.path=${path.join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${amPort}`,
-          `--web.external-url=http://127.0.0.1:${amPort}`,
+          // Port 0: Alertmanager chooses it and logs it. The external URL is only text in the payloads
+          // (qobs' router is given the same), so it need not name that port.
+          '--web.listen-address=127.0.0.1:0',
+          `--web.external-url=${externalURL}`,
           '--cluster.listen-address=',
         ],
-        { stdio: 'ignore' },
+        { stdio: ['ignore', 'ignore', 'pipe'] },
       );
+      amPort = await listeningPort(am);
       await waitFor('alertmanager ready', async () => {
         try {
           const r = await fetch(`http://127.0.0.1:${amPort}/-/ready`);
@@ -156,7 +151,7 @@ receivers:
       const db = new Database(':memory:');
       const store = new AlertStore(db);
       const config = parseRouterConfig(configYaml);
-      const router = new Router(config, store, { externalURL: `http://127.0.0.1:${amPort}` });
+      const router = new Router(config, store, { externalURL });
       const worker = new OutboxWorker(store, config);
       const t = Date.now();
       router.putAlerts([{ ...alert, startsAtMs: startsAt.getTime() }], t);

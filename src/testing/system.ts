@@ -52,3 +52,41 @@ export async function stopProgram(
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The port a Prometheus-family program (prometheus, prometheus-alertmanager, prometheus-pushgateway) started
+ * with `--web.listen-address=127.0.0.1:0` listens on, read from its `msg="Listening on"` log line. Letting the
+ * program choose its port avoids reserving one, freeing it and passing it on: in that window a test running in
+ * parallel can take it. The child's stderr must be piped; it is read until the line is seen (and stays flowing).
+ */
+export function listeningPort(
+  child: import('node:child_process').ChildProcess,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const stderr = child.stderr;
+  if (!stderr) return Promise.reject(new Error('listeningPort needs the program’s stderr piped'));
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const finish = (err: Error | undefined, port?: number) => {
+      clearTimeout(timer);
+      stderr.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(port!);
+    };
+    const onData = (b: Buffer) => {
+      if (text.length < 64_000) text += b.toString();
+      const m = /msg="Listening on".*?address=\S*:(\d+)/.exec(text);
+      if (m) finish(undefined, Number(m[1]));
+    };
+    const onExit = (code: number | null) =>
+      finish(new Error(`${child.spawnfile} exited (${code}) before listening: ${text.slice(-2000)}`));
+    const timer = setTimeout(
+      () =>
+        finish(new Error(`${child.spawnfile} did not listen within ${timeoutMs} ms: ${text.slice(-2000)}`)),
+      timeoutMs,
+    );
+    stderr.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
