@@ -13,18 +13,10 @@ import { createLocalDevice, localJobFidelity } from '../devices/index.js';
 import type { Workbench } from '../server/index.js';
 import { startWorkbench } from '../server/index.js';
 import { type MetricsServer, Observer, startMetricsServer } from '../telemetry/index.js';
-import { describeWithPrograms, stopProgram } from '../testing/system.js';
+import { describeWithPrograms, listeningPort, stopProgram } from '../testing/system.js';
 import { grafanaDashboards, prometheusQueries, stackFiles, writeFiles } from './index.js';
 
 const PROGRAMS = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'prometheus-pushgateway'];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Polls `f` until it returns a value other than undefined, or fails after `timeoutMs`. */
 async function poll<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -73,13 +65,17 @@ describeWithPrograms('export stack on real Prometheus, Alertmanager and Pushgate
   const manila = createLocalDevice('local.fake_manila');
   const lima = createLocalDevice('local.fake_lima');
 
-  function start(name: string, args: string[]): void {
-    const child = spawn(name, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  /** Starts a program with `--web.listen-address=127.0.0.1:0` and resolves with the port it chose. */
+  function start(name: string, args: string[]): Promise<number> {
+    const child = spawn(name, [...args, '--web.listen-address=127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     logs[name] = '';
     child.stderr?.on('data', (b: Buffer) => {
       if (logs[name].length < 20_000) logs[name] += b.toString();
     });
     children.push(child);
+    return listeningPort(child);
   }
 
   async function query(expr: string): Promise<PromVector[]> {
@@ -134,7 +130,6 @@ describeWithPrograms('export stack on real Prometheus, Alertmanager and Pushgate
     await new Promise<void>((r) => hook?.listen(0, '127.0.0.1', () => r()));
     const hookPort = (hook.address() as AddressInfo).port;
 
-    const [promPort, amPort, pgPort] = [await freePort(), await freePort(), await freePort()];
     const wbHost = new URL(wb.url).host;
     // The export as a user would run it against this machine, with the routing configuration's webhook receiver.
     const router = `route:
@@ -148,16 +143,35 @@ receivers:
     webhook_configs:
       - url: http://127.0.0.1:${hookPort}/hook
 `;
-    const files = stackFiles({
-      workloadTargets: [`127.0.0.1:${metrics.port}`],
-      workbenchTarget: wbHost,
-      alertmanagerTarget: `127.0.0.1:${amPort}`,
-      pushgatewayTarget: `127.0.0.1:${pgPort}`,
-      scrapeIntervalSeconds: 1,
-      evaluationIntervalSeconds: 1,
-      routerConfigText: router,
-      routerConfigSource: 'test routing',
-    });
+    const exportFor = (alertmanagerTarget: string, pushgatewayTarget: string) =>
+      stackFiles({
+        workloadTargets: [`127.0.0.1:${metrics!.port}`],
+        workbenchTarget: wbHost,
+        alertmanagerTarget,
+        pushgatewayTarget,
+        scrapeIntervalSeconds: 1,
+        evaluationIntervalSeconds: 1,
+        routerConfigText: router,
+        routerConfigSource: 'test routing',
+      });
+    // Each program chooses its own port (a port reserved and freed here could be taken by a parallel test
+    // before the program binds it). Alertmanager's file does not name the ports, so it runs first; Prometheus'
+    // file names Alertmanager's and Pushgateway's, so it is exported once they listen.
+    const amFile = (files: ReturnType<typeof stackFiles>) =>
+      files.find((f) => f.path === 'alertmanager.yml')!.text;
+    const amText = amFile(exportFor('127.0.0.1:9093', '127.0.0.1:9091'));
+    mkdirSync(path.join(dir, 'run'), { recursive: true });
+    writeFileSync(path.join(dir, 'run', 'alertmanager.yml'), amText);
+    const [amPort, pgPort] = await Promise.all([
+      start('prometheus-alertmanager', [
+        `--config.file=${path.join(dir, 'run', 'alertmanager.yml')}`,
+        `--storage.path=${path.join(dir, 'am-data')}`,
+        '--cluster.listen-address=',
+      ]),
+      start('prometheus-pushgateway', []),
+    ]);
+    const files = exportFor(`127.0.0.1:${amPort}`, `127.0.0.1:${pgPort}`);
+    expect(amFile(files)).toBe(amText);
     writeFiles(path.join(dir, 'export'), files);
     // The test variant: rule groups evaluated every second and `for:` shortened, so the fault fires in seconds
     // rather than the pack's 5 minutes. Everything else is the exported text.
@@ -174,18 +188,10 @@ receivers:
       readFileSync(path.join(dir, 'export', 'prometheus.yml')),
     );
 
-    start('prometheus', [
+    const promPort = await start('prometheus', [
       `--config.file=${path.join(dir, 'run', 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
     ]);
-    start('prometheus-alertmanager', [
-      `--config.file=${path.join(dir, 'export', 'alertmanager.yml')}`,
-      `--storage.path=${path.join(dir, 'am-data')}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      '--cluster.listen-address=',
-    ]);
-    start('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${pgPort}`]);
     promApi = `http://127.0.0.1:${promPort}/api/v1`;
     pushUrl = `http://127.0.0.1:${pgPort}`;
     await poll(
