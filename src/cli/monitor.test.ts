@@ -64,7 +64,9 @@ describe('startRemoteCanaries', () => {
       canarySecondsPerJob: 2,
     });
     expect(tasks).toHaveLength(1);
-    for (let i = 0; i < 200 && ibmJobs.created - before < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    // Bounded in wall-clock time (generous for HTTP round trips on a loaded machine), not in a count of sleeps.
+    const deadline = Date.now() + 20_000;
+    while (ibmJobs.created - before < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(ibmJobs.created - before).toBe(2);
     for (const t of tasks) await t();
     const text = await observer.metrics();
