@@ -42,7 +42,10 @@ export async function checkOverviewAgainstApi(
   let compared = 0;
   for (const spec of OVERVIEW_PANELS) {
     const panel = page.locator(`[data-panel="${spec.id}"]`);
-    await expect.poll(() => panel.getAttribute('data-loaded')).toBe('true');
+    // 15 s, not vitest's 1 s default: a panel drawing under load on a 2-core machine can take longer.
+    await expect
+      .poll(() => panel.getAttribute('data-loaded'), { timeout: 15_000, interval: 100 })
+      .toBe('true');
     expect(Number(await panel.getAttribute('data-start'))).toBe(startMs);
     expect(Number(await panel.getAttribute('data-end'))).toBe(endMs);
     const q = spec.queries[0];
