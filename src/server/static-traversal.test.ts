@@ -45,7 +45,8 @@ function rawGet(rawPath: string): Promise<{ status: number; text: string }> {
     s.on('data', (d) => {
       text += d;
     });
-    s.setTimeout(5000, () => {
+    // Idle time without a byte: generous, as a loaded machine may stall a few seconds; a hang still fails.
+    s.setTimeout(15_000, () => {
       s.destroy();
       reject(new Error(`no answer to GET ${rawPath}`));
     });
