@@ -14,7 +14,7 @@ import type {
   ResourceMetricsIn,
   SummaryPointIn,
 } from './model.js';
-import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE } from './model.js';
+import { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from './model.js';
 import { type EncodedKey, encodedKey, pointAttributes, pointKey, sameRawKey } from './otlp-proto.js';
 
 const UNIT_WORDS: Record<string, string> = {
@@ -360,8 +360,9 @@ function convertMetric(
     }
     return hit;
   };
-  const push = (s: { labels: Labels; key: string }, t: number, v: number) => {
-    out.samples.push({ labels: s.labels, key: s.key, t, v });
+  const push = (s: { labels: Labels; key: string }, t: number, v: number, delta: boolean) => {
+    if (delta) out.samples.push({ labels: s.labels, key: s.key, t, v, delta: true });
+    else out.samples.push({ labels: s.labels, key: s.key, t, v });
   };
   const reject = (n: number, why: string) => {
     if (n === 0) return;
@@ -372,8 +373,18 @@ function convertMetric(
     case 'gauge':
     case 'sum': {
       const counter = m.kind === 'sum' && m.monotonic;
-      if (m.kind === 'sum' && m.temporality !== TEMPORALITY_CUMULATIVE) {
-        reject(m.numberPoints.length, `${m.name}: delta temporality is not stored; export cumulative sums`);
+      // Monotonic delta sums become counters, each point added to the series' value before (by the store,
+      // which knows it, also across restarts); other delta sums are dropped, as the compatibility rules say.
+      const delta = m.kind === 'sum' && m.temporality === TEMPORALITY_DELTA;
+      if (m.kind === 'sum' && !delta && m.temporality !== TEMPORALITY_CUMULATIVE) {
+        reject(m.numberPoints.length, `${m.name}: aggregation temporality unspecified`);
+        return 0;
+      }
+      if (delta && !counter) {
+        reject(
+          m.numberPoints.length,
+          `${m.name}: a non-monotonic sum with delta temporality has no Prometheus form; export it cumulative`,
+        );
         return 0;
       }
       const name = prometheusMetricName(m.name, m.unit, counter ? 'counter' : 'gauge');
@@ -405,17 +416,17 @@ function convertMetric(
             if (i < MAX_ORDERED) order[i] = hit;
           }
         }
-        samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v, slot: hit });
+        if (delta) samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v, slot: hit, delta });
+        else samples.push({ labels: hit.labels, key: hit.key, t: p.timeMs, v, slot: hit });
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;
     }
     case 'histogram': {
-      if (m.temporality !== TEMPORALITY_CUMULATIVE) {
-        reject(
-          m.histogramPoints.length,
-          `${m.name}: delta temporality is not stored; export cumulative histograms`,
-        );
+      // Delta histograms are aggregated into cumulative ones: every bucket, the sum and the count as above.
+      const delta = m.temporality === TEMPORALITY_DELTA;
+      if (!delta && m.temporality !== TEMPORALITY_CUMULATIVE) {
+        reject(m.histogramPoints.length, `${m.name}: aggregation temporality unspecified`);
         return 0;
       }
       const name = prometheusMetricName(m.name, m.unit, 'other');
@@ -437,11 +448,12 @@ function convertMetric(
             series(`${name}_bucket`, p, ['le', formatBound(p.explicitBounds[i])]),
             p.timeMs,
             none ? stale : cum,
+            delta,
           );
         }
-        push(series(`${name}_bucket`, p, ['le', '+Inf']), p.timeMs, none ? stale : p.count);
-        if (p.sum !== undefined) push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum);
-        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count);
+        push(series(`${name}_bucket`, p, ['le', '+Inf']), p.timeMs, none ? stale : p.count, delta);
+        if (p.sum !== undefined) push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum, delta);
+        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count, delta);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;
@@ -456,9 +468,9 @@ function convertMetric(
       for (const p of m.summaryPoints) {
         const none = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
         for (const [q, v] of p.quantiles)
-          push(series(name, p, ['quantile', String(q)]), p.timeMs, none ? stale : v);
-        push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum);
-        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count);
+          push(series(name, p, ['quantile', String(q)]), p.timeMs, none ? stale : v, false);
+        push(series(`${name}_sum`, p), p.timeMs, none ? stale : p.sum, false);
+        push(series(`${name}_count`, p), p.timeMs, none ? stale : p.count, false);
         if (p.timeMs > latest) latest = p.timeMs;
       }
       return latest;

@@ -149,7 +149,7 @@ describe('OTLP bad input', () => {
   });
 
   it('reports rejected items as partial success', async () => {
-    const m = { ...emptyMetric(), name: 'deltas', kind: 'sum' as const, temporality: 1, monotonic: true };
+    const m = { ...emptyMetric(), name: 'deltas', kind: 'sum' as const, temporality: 1, monotonic: false };
     m.numberPoints = [{ attributes: {}, timeMs: Date.now(), value: 1, flags: 0 }];
     const body = encodeMetricsProto([
       { resource: {}, scopeMetrics: [{ scope: { name: '', version: '' }, metrics: [m] }] },

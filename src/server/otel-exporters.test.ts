@@ -6,7 +6,10 @@ import path from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as LogsHttp } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as LogsProto } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as MetricsHttp } from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as MetricsHttp,
+} from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as MetricsProto } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as TraceHttp } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -216,6 +219,59 @@ describe.each(encodings)('official OpenTelemetry exporters ($name)', ({ name, Tr
     expect(text).toMatch(new RegExp(`quantum_circuit_executions_total\\{[^}]*job="${job}"[^}]*\\} 5`));
     expect(text).toMatch(/qobs_ingest_items_total\{signal="metrics"\} \d+/);
     expect(text).toMatch(/qobs_store_database_bytes \d+/);
+  });
+
+  it('delta temporality is stored as cumulative counters and histograms', async () => {
+    const exporter = new Metrics({
+      url: `${wb.otlpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporalityPreference.DELTA,
+    });
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': `${service}-delta` }),
+      readers: [reader],
+    });
+    const meter = provider.getMeter('qobs-test');
+    const counter = meter.createCounter('quantum.shots');
+    const hist = meter.createHistogram('quantum.queue.wait', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: [1, 10] },
+    });
+    // Each export carries what changed since the last; the store adds it to what it holds.
+    const steps: Array<[number, number]> = [
+      [3, 0.5],
+      [2, 5],
+      [4, 50],
+    ];
+    for (const [shots, wait] of steps) {
+      counter.add(shots, { device: 'statevector' });
+      hist.record(wait);
+      await reader.forceFlush();
+      // The next export must carry a later timestamp (milliseconds), or the store takes it for a duplicate.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await provider.shutdown();
+    const job = `${service}-delta`;
+    const series = (n: string, extra: Array<{ name: string; op: '='; value: string }> = []) => {
+      const r = wb.store.select(
+        [{ name: '__name__', op: '=', value: n }, { name: 'job', op: '=', value: job }, ...extra],
+        0,
+        Date.now() + 1000,
+      );
+      expect(r).toHaveLength(1);
+      return Array.from(r[0].values);
+    };
+    expect(series('quantum_shots_total')).toEqual([3, 5, 9]);
+    const le = (v: string) => [{ name: 'le', op: '=' as const, value: v }];
+    expect(series('quantum_queue_wait_seconds_bucket', le('1'))).toEqual([1, 1, 1]);
+    expect(series('quantum_queue_wait_seconds_bucket', le('10'))).toEqual([1, 2, 2]);
+    expect(series('quantum_queue_wait_seconds_bucket', le('+Inf'))).toEqual([1, 2, 3]);
+    expect(series('quantum_queue_wait_seconds_count')).toEqual([1, 2, 3]);
+    expect(series('quantum_queue_wait_seconds_sum')).toEqual([0.5, 5.5, 55.5]);
+    const rate = await get(
+      `/api/v1/query?query=${encodeURIComponent(`increase(quantum_shots_total{job="${job}"}[1h])`)}`,
+    );
+    expect(Number(rate.data.result[0].value[1])).toBeGreaterThan(0);
   });
 
   it('logs come back with body, severity, attributes and trace context', async () => {

@@ -74,6 +74,13 @@ export interface SampleIn {
   slot?: SeriesSlot;
   t: number;
   v: number;
+  /**
+   * `v` is an increase since the series' previous sample (OTLP delta temporality): stored as that sample's
+   * value plus `v`, so the series reads as a cumulative counter. A series without a finite value before (new,
+   * or last marked stale) starts from 0, which PromQL's rate() reads as a counter reset. A stale marker (the
+   * stale NaN) is stored as is.
+   */
+  delta?: boolean;
 }
 
 /** A batch written atomically: a 2xx goes out only after `Store.ingest` has returned. */

@@ -51,6 +51,8 @@ interface SeriesState {
   headN: number;
   /** lastT before the batch being checked (undefined outside ingest). */
   pendingPrevT: number | undefined;
+  /** The value the batch being checked leaves, for delta samples (undefined outside ingest or when unset). */
+  pendingV: number | undefined;
   /** The store holding it, and whether it was taken out again (a failed batch): checked by SeriesSlot users. */
   owner: Store;
   removed: boolean;
@@ -340,6 +342,7 @@ export class Store implements SeriesSource {
       headVs: new Float64Array(8),
       headN: 0,
       pendingPrevT: undefined,
+      pendingV: undefined,
       owner: this,
       removed: false,
     };
@@ -505,6 +508,7 @@ export class Store implements SeriesSource {
     for (const s of touched) {
       s.lastT = s.pendingPrevT!;
       s.pendingPrevT = undefined;
+      s.pendingV = undefined;
     }
     try {
       this.db.transaction(() => {
@@ -614,12 +618,19 @@ export class Store implements SeriesSource {
         touched.push(s);
       }
       s.lastT = smp.t;
+      let v = smp.v;
+      if (smp.delta === true && v === v) {
+        // On top of the value before (this batch's last, else the stored one); none or a stale one: from 0.
+        const prev = s.pendingV ?? s.lastV;
+        if (prev === prev) v = prev + v;
+      }
+      s.pendingV = v;
       walView.setUint32(walLen, s.id, true);
       walView.setFloat64(walLen + 4, smp.t, true);
-      walView.setFloat64(walLen + 12, smp.v, true);
+      walView.setFloat64(walLen + 12, v, true);
       walLen += 20;
       ts[accepted.length] = smp.t;
-      vs[accepted.length] = smp.v;
+      vs[accepted.length] = v;
       accepted.push(s);
     }
     const metaChanged: Array<[string, MetricMetadata]> = [];
