@@ -619,10 +619,10 @@ export class Store implements SeriesSource {
       }
       s.lastT = smp.t;
       let v = smp.v;
-      if (smp.delta === true && v === v) {
+      if (smp.delta === true && !Number.isNaN(v)) {
         // On top of the value before (this batch's last, else the stored one); none or a stale one: from 0.
         const prev = s.pendingV ?? s.lastV;
-        if (prev === prev) v = prev + v;
+        if (!Number.isNaN(prev)) v = prev + v;
       }
       s.pendingV = v;
       walView.setUint32(walLen, s.id, true);
