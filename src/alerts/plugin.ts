@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { createEngine, type Mode } from '../promql/index.js';
-import { AlertStore, type SeriesSource } from '../store/index.js';
+import { AlertStore, type SeriesSource, staleNaN } from '../store/index.js';
 import { mountAlertsApi } from './api.js';
 import { parseRouterConfig } from './config.js';
 import { RuleEvaluator } from './evaluator.js';
@@ -117,6 +117,8 @@ export function alertsPlugin(opts: AlertsPluginOptions = {}) {
         store,
         defaultIntervalMs: opts.evaluationIntervalMs ?? 60_000,
         externalURL,
+        // ALERTS of a resolved alert and series a recording rule stops producing end at once, as in Prometheus.
+        staleValue: staleNaN(),
         append: (samples) => {
           wb.store.ingest({
             samples: samples.map((s) => ({ labels: s.labels, t: s.timestampMs, v: s.value })),
