@@ -61,7 +61,10 @@ function setup(monitorIntervalMs: number) {
 }
 
 let stop: (() => void) | undefined;
-afterEach(() => stop?.());
+afterEach(() => {
+  stop?.();
+  vi.useRealTimers();
+});
 
 describe('device router', () => {
   it('chooses by policy and explains the choice and every device passed over', async () => {
@@ -133,10 +136,7 @@ describe('device router', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     const intervalMs = 250;
     const { router, devices, decisions } = setup(intervalMs);
-    stop = () => {
-      router.stop();
-      vi.useRealTimers();
-    };
+    stop = () => router.stop();
     await router.start();
     expect(router.device()?.id).toBe('local.fake_toronto');
     const offAt = Date.now();
