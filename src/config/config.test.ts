@@ -60,7 +60,7 @@ describe('workbench configuration', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigValidationError);
-      expect((e as ConfigValidationError).issues[0].field).toBe('cost.budgets.0.amount_usd');
+      expect((e as ConfigValidationError).issues[0].field).toBe('cost.budgets[0].amount_usd');
     }
   });
 

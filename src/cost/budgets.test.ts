@@ -68,9 +68,12 @@ describe('budgets', () => {
     expect(s.braket.remainingUsd).toBeCloseTo(-0.05, 9);
     expect(s.garnet.spentUsd).toBeCloseTo(1.75, 9);
     expect(s['team-a'].spentUsd).toBeCloseTo(10.05, 9);
-    // 10.05 of 10 in the last hour, a 30-day period: 1.005 per hour, 723.6 times the sustainable pace.
+    // 10.05 of 10 in the last hour of a calendar month (the default; January 1970 has 31 days): 1.005 per hour,
+    // 747.72 times the pace that lasts the month.
+    expect(s.braket.period).toBe('month');
+    expect(s.braket.periodDays).toBe(31);
     expect(s.braket.burnRatePerHour1h).toBeCloseTo(1.005, 9);
-    expect(s.braket.burnRateMultiple1h).toBeCloseTo(1.005 * 720, 6);
+    expect(s.braket.burnRateMultiple1h).toBeCloseTo(1.005 * 31 * 24, 6);
     const text = await observer.quantumMetrics!.registry.getMetricsAsJSON();
     const remaining = text.find((m) => m.name === BUDGET_REMAINING_METRIC)!;
     const budget = text.find((m) => m.name === BUDGET_METRIC)!;
@@ -80,7 +83,9 @@ describe('budgets', () => {
     expect(warnings.map((w) => (w.cost_details as { threshold: number }).threshold)).toEqual([0.5, 0.8, 1]);
     expect(warnings.every((w) => w.level === 'warn')).toBe(true);
     for (const l of sink.lines) expect(logLineSchema.safeParse(l).success).toBe(true);
-    // After the period ends, spend starts again from zero.
+    // After the period ends (1970-02-01 00:00 UTC, exactly), spend starts again from zero.
+    now = 31 * 24 * 60 * MINUTE - 1;
+    expect(book.status().find((x) => x.name === 'braket')!.spentUsd).toBeCloseTo(10.05, 9);
     now = 31 * 24 * 60 * MINUTE;
     expect(book.status().find((x) => x.name === 'braket')!.spentUsd).toBe(0);
   });
@@ -92,6 +97,7 @@ describe('budgets', () => {
         amountUsd: 200,
         provider: 'ibm',
         warnAt: [0.9],
+        period: undefined,
         periodDays: undefined,
         project: undefined,
         device: undefined,
@@ -105,8 +111,8 @@ describe('budgets', () => {
       expect.unreachable();
     } catch (e) {
       const msg = (e as Error).message;
-      expect(msg).toContain('budgets.0.amount_usd');
-      expect(msg).toContain('budgets.1.name');
+      expect(msg).toContain('budgets[0].amount_usd');
+      expect(msg).toContain('budgets[1].name');
       expect(msg).toContain('colour');
     }
   });
@@ -195,4 +201,87 @@ describe('budgets', () => {
     expect((events[0].cost_details as Record<string, unknown>).catalogue_version).toBe('test-burn-1');
     expect(budgets.status()[0].spentUsd).toBeCloseTo(71.75, 9);
   }, 60_000);
+});
+
+describe('calendar budget periods', () => {
+  it('reads period and period_days, and names the key of a bad one', () => {
+    const [a, b, c] = parseBudgets([
+      { name: 'a', amount_usd: 500 },
+      { name: 'b', amount_usd: 100, period: 'week' },
+      { name: 'c', amount_usd: 10, period_days: 7 },
+    ]);
+    expect([a.period, a.periodDays]).toEqual([undefined, undefined]);
+    expect([b.period, b.periodDays]).toEqual(['week', undefined]);
+    expect([c.period, c.periodDays]).toEqual([undefined, 7]);
+    const fieldOf = (raw: unknown) => {
+      try {
+        parseBudgets(raw);
+      } catch (e) {
+        return (e as { field: string }).field;
+      }
+      return undefined;
+    };
+    const ok = { name: 'ok', amount_usd: 1 };
+    expect(fieldOf([ok, ok, { name: 'x', amount_usd: 1, period: 'fortnight' }])).toBe('budgets[2].period');
+    expect(fieldOf([ok, ok, { name: 'x', amount_usd: 1, period: 'month', period_days: 30 }])).toBe(
+      'budgets[2].period',
+    );
+    expect(fieldOf([{ name: 'x', amount_usd: 1, period_days: 0 }])).toBe('budgets[0].period_days');
+    expect(() => new BudgetBook([{ name: 'x', amountUsd: 1, period: 'month', periodDays: 3 }])).toThrow(
+      /budgets\[0\]\.period/,
+    );
+  });
+
+  it('resets on the calendar: a spend at 00:00:00.000 on the 1st is the new month, and the pace follows its length', () => {
+    let now = Date.parse('2026-02-28T23:00:00Z');
+    const book = new BudgetBook(
+      [
+        { name: 'month', amountUsd: 672 },
+        { name: 'week', amountUsd: 70, period: 'week' },
+        { name: 'thirty', amountUsd: 300, periodDays: 30 },
+      ],
+      { clock: () => now },
+    );
+    const spend = (t: string, amountUsd: number) => {
+      now = Date.parse(t);
+      book.apply({ amountUsd, provider: 'ibm', device: 'ibm.ibm_torino' });
+    };
+    const status = (name: string) => book.status().find((s) => s.name === name)!;
+    spend('2026-02-28T23:30:00Z', 1);
+    spend('2026-02-28T23:59:59.999Z', 2);
+    expect(status('month')).toMatchObject({
+      spentUsd: 3,
+      periodStart: '2026-02-01T00:00:00.000Z',
+      periodEnd: '2026-03-01T00:00:00.000Z',
+      periodDays: 28,
+    });
+    // 3 USD in the last hour of February: 3/672 per hour against a pace of 1/672 per hour (28 days).
+    expect(status('month').burnRateMultiple1h).toBeCloseTo(3, 9);
+    // The ISO week that holds Saturday 2026-02-28 runs from Monday 2026-02-23 into March.
+    expect(status('week')).toMatchObject({
+      spentUsd: 3,
+      periodStart: '2026-02-23T00:00:00.000Z',
+      periodDays: 7,
+    });
+    // Fixed-length periods count from when the book started, as before.
+    expect(status('thirty').periodStart).toBe('2026-02-28T23:00:00.000Z');
+    spend('2026-03-01T00:00:00.000Z', 4);
+    expect(status('month')).toMatchObject({
+      spentUsd: 4,
+      periodStart: '2026-03-01T00:00:00.000Z',
+      periodDays: 31,
+    });
+    expect(status('week').spentUsd).toBe(7);
+    expect(status('thirty').spentUsd).toBe(7);
+    // The same 3 USD in the last hour of a 31-day March is a smaller multiple of its pace: 3 × 744 / 672.
+    spend('2026-03-31T23:30:00Z', 1);
+    spend('2026-03-31T23:59:59.999Z', 2);
+    expect(status('month').burnRateMultiple1h).toBeCloseTo((3 * 744) / 672, 9);
+    expect(status('month').periodEnd).toBe('2026-04-01T00:00:00.000Z');
+    // Across a year's end: December's spend is gone on 1 January.
+    spend('2026-12-31T23:59:59.999Z', 5);
+    expect(status('month')).toMatchObject({ spentUsd: 5, periodStart: '2026-12-01T00:00:00.000Z' });
+    now = Date.parse('2027-01-01T00:00:00Z');
+    expect(status('month')).toMatchObject({ spentUsd: 0, periodStart: '2027-01-01T00:00:00.000Z' });
+  });
 });

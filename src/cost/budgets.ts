@@ -3,13 +3,19 @@ import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import { z } from 'zod';
 import { QobsConfigError } from '../errors.js';
 import type { Observer } from '../telemetry/index.js';
+import { type BudgetPeriod, budgetPeriod, CALENDAR_PERIODS, periodAt, periodLabel } from './periods.js';
 
 /** A budget: an amount per period for the spend matching its scope (unset scope fields match everything). */
 export interface BudgetSpec {
   /** The `budget` label value; unique. */
   readonly name: string;
   readonly amountUsd: number;
-  /** Length of a budget period (default 30 days, the period the default alert pack's burn rates assume). */
+  /**
+   * Calendar period, UTC: `month` (from the 1st), `week` (ISO, from Monday) or `day`. The default when neither
+   * this nor `periodDays` is set is `month`.
+   */
+  readonly period?: 'month' | 'week' | 'day';
+  /** Fixed-length periods of this many days instead of a calendar period (give one of the two, not both). */
   readonly periodDays?: number;
   readonly project?: string;
   /** e.g. `braket`. */
@@ -24,30 +30,41 @@ const budgetSchema = z
   .object({
     name: z.string().min(1),
     amount_usd: z.number().finite().positive(),
+    period: z.enum(CALENDAR_PERIODS, { message: `must be one of ${CALENDAR_PERIODS.join(', ')}` }).optional(),
     period_days: z.number().finite().positive().optional(),
     project: z.string().min(1).optional(),
     provider: z.string().min(1).optional(),
     device: z.string().min(1).optional(),
     warn_at: z.array(z.number().finite().positive()).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.period !== undefined && b.period_days !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['period'],
+        message: `give period (${b.period}) or period_days (${b.period_days}), not both`,
+      });
+  });
+
+/** `budgets[2].period`, the way qobs.yaml's other keys are named. */
+const issuePath = (path: readonly PropertyKey[]): string =>
+  `budgets${path.map((x) => (typeof x === 'number' ? `[${x}]` : `.${String(x)}`)).join('')}`;
 
 /**
- * Validates budgets as written in configuration (a YAML list, snake_case fields: name, amount_usd, period_days,
- * project, provider, device, warn_at). Every issue is reported with its path.
+ * Validates budgets as written in configuration (a YAML list, snake_case fields: name, amount_usd, period,
+ * period_days, project, provider, device, warn_at). Every issue is reported with its path (`budgets[2].period`).
  */
 export function parseBudgets(raw: unknown): BudgetSpec[] {
   const r = z.array(budgetSchema).safeParse(raw);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `budgets.${i.path.join('.')}: ${i.message}`);
-    throw new QobsConfigError(
-      `budgets.${r.error.issues[0].path.join('.')}`,
-      `invalid budgets (${issues.join('; ')})`,
-    );
+    const issues = r.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`);
+    throw new QobsConfigError(issuePath(r.error.issues[0].path), `invalid budgets (${issues.join('; ')})`);
   }
   return r.data.map((b) => ({
     name: b.name,
     amountUsd: b.amount_usd,
+    period: b.period,
     periodDays: b.period_days,
     project: b.project,
     provider: b.provider,
@@ -72,10 +89,14 @@ export interface BudgetStatus {
   readonly spentUsd: number;
   readonly remainingUsd: number;
   readonly periodStart: string;
+  readonly periodEnd: string;
+  /** `month`, `week`, `day` or `N days`. */
+  readonly period: string;
+  /** Length of the current period in days (28 to 31 for a month). */
   readonly periodDays: number;
   /** Fraction of the budget spent per hour over the last hour. */
   readonly burnRatePerHour1h: number;
-  /** The burn rate over the last hour relative to the rate that lasts exactly the period (1 = on pace). */
+  /** The burn rate over the last hour relative to the rate that lasts exactly the current period (1 = on pace). */
   readonly burnRateMultiple1h: number;
   /** Hours until the budget is gone at the last hour's pace; null when nothing was spent in it. */
   readonly hoursToExhaustion: number | null;
@@ -89,7 +110,7 @@ export interface BudgetBookOptions {
   readonly observer?: Observer;
   /** Milliseconds since the epoch; injectable for simulated runs. */
   readonly clock?: () => number;
-  /** Start of the first period (default: now). */
+  /** Start of the first fixed-length (`periodDays`) period (default: now); calendar periods follow the calendar. */
   readonly periodStartMs?: number;
   /** Spend points kept per budget for burn rates (default 10,000; older ones are dropped and counted). */
   readonly maxHistory?: number;
@@ -97,8 +118,11 @@ export interface BudgetBookOptions {
 
 interface BudgetState {
   readonly spec: BudgetSpec;
-  readonly periodMs: number;
+  readonly period: BudgetPeriod;
+  /** Where fixed-length periods are counted from. */
+  readonly anchorMs: number;
   periodStartMs: number;
+  periodEndMs: number;
   spentUsd: number;
   warned: Set<number>;
   /** Cumulative spend after each event in this period: [timeMs, spentUsd]. */
@@ -153,15 +177,23 @@ export class BudgetBook {
         throw new QobsConfigError(`budgets[${i}].name`, `duplicate budget '${s.name}'`);
       if (!(s.amountUsd > 0) || !Number.isFinite(s.amountUsd))
         throw new QobsConfigError(`budgets[${i}].amountUsd`, `must be a positive number, got ${s.amountUsd}`);
-      const days = s.periodDays ?? 30;
-      if (!(days > 0)) throw new QobsConfigError(`budgets[${i}].periodDays`, `must be positive, got ${days}`);
+      if (s.periodDays !== undefined && !(s.periodDays > 0 && Number.isFinite(s.periodDays)))
+        throw new QobsConfigError(`budgets[${i}].periodDays`, `must be positive, got ${s.periodDays}`);
+      if (s.period !== undefined && !(CALENDAR_PERIODS as readonly string[]).includes(s.period))
+        throw new QobsConfigError(`budgets[${i}].period`, `must be one of ${CALENDAR_PERIODS.join(', ')}`);
+      if (s.period !== undefined && s.periodDays !== undefined)
+        throw new QobsConfigError(`budgets[${i}].period`, 'give period or periodDays, not both');
+      const period = budgetPeriod(s);
+      const bounds = periodAt(period, start, start);
       this.states.set(s.name, {
         spec: s,
-        periodMs: days * DAY_MS,
-        periodStartMs: start,
+        period,
+        anchorMs: start,
+        periodStartMs: bounds.startMs,
+        periodEndMs: bounds.endMs,
         spentUsd: 0,
         warned: new Set(),
-        history: [[start, 0]],
+        history: [[bounds.startMs, 0]],
       });
       this.publish(this.states.get(s.name)!);
     });
@@ -181,9 +213,10 @@ export class BudgetBook {
 
   /** Starts a new period when the current one is over (spend resets). */
   private roll(st: BudgetState, now: number): void {
-    if (now - st.periodStartMs < st.periodMs) return;
-    const periods = Math.floor((now - st.periodStartMs) / st.periodMs);
-    st.periodStartMs += periods * st.periodMs;
+    if (now < st.periodEndMs) return;
+    const next = periodAt(st.period, now, st.anchorMs);
+    st.periodStartMs = next.startMs;
+    st.periodEndMs = next.endMs;
     st.spentUsd = 0;
     st.warned.clear();
     st.history = [[st.periodStartMs, 0]];
@@ -275,7 +308,9 @@ export class BudgetBook {
     return [...this.states.values()].map((st) => {
       this.roll(st, this.clock());
       const rate = this.burnRatePerHour(st.spec.name);
-      const sustainable = HOUR_MS / st.periodMs;
+      // The pace that spends the budget over this period's real length (a month is 28 to 31 days).
+      const periodMs = st.periodEndMs - st.periodStartMs;
+      const sustainable = HOUR_MS / periodMs;
       const remaining = st.spec.amountUsd - st.spentUsd;
       return {
         name: st.spec.name,
@@ -283,7 +318,9 @@ export class BudgetBook {
         spentUsd: st.spentUsd,
         remainingUsd: remaining,
         periodStart: new Date(st.periodStartMs).toISOString(),
-        periodDays: st.periodMs / DAY_MS,
+        periodEnd: new Date(st.periodEndMs).toISOString(),
+        period: periodLabel(st.period),
+        periodDays: periodMs / DAY_MS,
         burnRatePerHour1h: rate,
         burnRateMultiple1h: rate / sustainable,
         hoursToExhaustion: rate > 0 ? Math.max(0, remaining / st.spec.amountUsd / rate) : null,

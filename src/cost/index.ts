@@ -26,6 +26,14 @@ export {
   type SpendEvent,
 } from './budgets.js';
 export {
+  type BudgetPeriod,
+  budgetPeriod,
+  CALENDAR_PERIODS,
+  type PeriodBounds,
+  periodAt,
+  periodLabel,
+} from './periods.js';
+export {
   type CostRecord,
   CostTracker,
   type CostTrackerOptions,

@@ -267,11 +267,12 @@ describe('costs API', () => {
     expect(budgets.map((b) => b.name)).toEqual(BUDGETS.map((b) => b.name));
     for (const spec of BUDGETS) {
       const b = budgets.find((x) => x.name === spec.name)!;
-      const periodMs = (spec.periodDays ?? 30) * DAY;
-      const from = Math.floor(END / periodMs) * periodMs;
+      // 1-day budgets count days from the epoch; the others default to the calendar month (March 2026).
+      const from = spec.periodDays === 1 ? Math.floor(END / DAY) * DAY : Date.parse('2026-03-01T00:00:00Z');
+      const to = spec.periodDays === 1 ? from + DAY : Date.parse('2026-04-01T00:00:00Z');
       const spent = sum(
         costs
-          .filter((c) => inRange(c.t, from, END))
+          .filter((c) => c.t >= from && c.t <= END)
           .filter((c) => !spec.provider || c.provider === spec.provider)
           .filter((c) => !spec.device || `${c.provider}.${c.device}` === spec.device)
           .filter((c) => !spec.project || c.project === spec.project)
@@ -281,7 +282,11 @@ describe('costs API', () => {
       expect(b.spent, spec.name).toBeCloseTo(spent, 9);
       expect(b.remaining).toBeCloseTo(spec.amountUsd - spent, 9);
       expect(Date.parse(b.periodStart)).toBe(from);
-      expect(b.period).toBe(spec.periodDays === 1 ? '1 day' : '30 days');
+      expect(Date.parse(b.periodEnd)).toBe(to);
+      expect(b.period).toBe(spec.periodDays === 1 ? '1 day' : 'month');
+      expect(b.periodDays).toBe(spec.periodDays === 1 ? 1 : 31);
+      expect(b.sustainablePerDay).toBeCloseTo(spec.amountUsd / b.periodDays, 9);
+      expect(b.burnRateMultiple).toBeCloseTo(b.burnRatePerDay! / (spec.amountUsd / b.periodDays), 6);
       // The burn-down rises from zero at the period's start to the spend now, never falling.
       expect(b.burnDown[0]).toEqual({ t: from, spent: 0 });
       expect(b.burnDown[b.burnDown.length - 1].t).toBe(END);
@@ -308,12 +313,12 @@ describe('costs API', () => {
       (c) => c.provider === 'braket' && c.t > Date.parse('2026-03-02T00:00:00Z'),
     )!;
     expect(daily.burnRatePerDay).toBeCloseTo((daily.spent / (END - firstBraket.t)) * DAY, 6);
-    // garnet (30 days): spending began more than 24 hours ago, so the rate is the last day's spend.
+    // garnet (this month): spending began more than 24 hours ago, so the rate is the last day's spend.
     const garnet = budgets.find((b) => b.name === 'garnet')!;
     const lastDay = sum(
       costs.filter((c) => c.device === 'iqm/garnet' && inRange(c.t, END - DAY, END)).map((c) => c.amount),
     );
-    expect(Math.abs(garnet.burnRatePerDay! - lastDay)).toBeLessThanOrEqual(2 * (0.3 + 100 * 0.00145));
+    expect(Math.abs(garnet.burnRatePerDay! - lastDay)).toBeLessThanOrEqual(2 * (0.3 + 100 * 0.00145) + 1e-9);
   });
 
   it('prices local runs as the estimate device, apart from the real spend', async () => {
@@ -331,7 +336,7 @@ describe('costs API', () => {
     expect(sum(body.estimate!.byDay.map((d) => d.amount))).toBeCloseTo(body.estimate!.total, 9);
     // The real total is untouched; a budget whose scope takes garnet gets a what-if next to its real spend.
     const garnet = (body.budgets as BudgetView[]).find((b) => b.name === 'garnet')!;
-    const today = local.filter((r) => r.t > Math.floor(END / (30 * DAY)) * 30 * DAY);
+    const today = local.filter((r) => r.t >= Date.parse('2026-03-01T00:00:00Z'));
     expect(garnet.whatIf!.spent).toBeCloseTo(garnet.spent + sum(today.map(perRun)), 9);
     expect((body.budgets as BudgetView[]).find((b) => b.name === 'tiny')!.whatIf).toBeUndefined();
     const other = await get(`?start=${START}&end=${END}&estimateAs=braket.rigetti/ankaa-3`);
@@ -442,6 +447,170 @@ describe('costs API', () => {
     });
     expect(garnet.source).toMatch(/^https:\/\//);
     expect(doc.prices.find((p) => p.device === 'braket.amazon/sv1')!.confirmed).toBe(false);
+  });
+});
+
+describe('costs API budgets over calendar periods', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-calendar-'));
+  let now = 0;
+  let wb: Workbench;
+  const specs: BudgetSpec[] = [
+    { name: 'monthly', amountUsd: 2800 },
+    { name: 'weekly', amountUsd: 700, period: 'week', provider: 'braket' },
+    { name: 'daily', amountUsd: 100, period: 'day' },
+    { name: 'thirty', amountUsd: 3000, periodDays: 30 },
+  ];
+  // One 1 USD cost every hour on the hour from 2026-01-25 to 2026-04-10 (alternating providers), plus costs at
+  // exactly the month boundaries' first instant and last millisecond.
+  const costs: Cost[] = [];
+  for (let t = Date.parse('2026-01-25T00:00:00Z'); t < Date.parse('2026-04-10T00:00:00Z'); t += HOUR)
+    costs.push({
+      t,
+      provider: (t / HOUR) % 2 ? 'braket' : 'ibm',
+      device: (t / HOUR) % 2 ? 'iqm/garnet' : 'ibm_torino',
+      costType: 'qpu_task',
+      amount: 1,
+      instance: 'a',
+    });
+  for (const [t, amount] of [
+    ['2026-02-28T23:59:59.999Z', 7],
+    ['2026-03-01T00:00:00.000Z', 11],
+    ['2026-03-31T23:59:59.999Z', 13],
+  ] as const)
+    costs.push({
+      t: Date.parse(t),
+      provider: 'braket',
+      device: 'iqm/garnet',
+      costType: 'qpu_task',
+      amount,
+      instance: 'a',
+    });
+
+  costs.sort((a, b) => a.t - b.t);
+
+  beforeAll(async () => {
+    wb = await startWorkbench(
+      {
+        dataDir: dir,
+        port: 0,
+        otlpPort: 0,
+        selfScrapeIntervalMs: 0,
+        scrapeTargets: [],
+        retentionMs: 400 * DAY,
+      },
+      {
+        plugins: [costsApiPlugin({ catalogue: defaultCatalogue(), budgets: specs, clock: () => now })],
+        log: () => {},
+      },
+    );
+  });
+  afterAll(async () => {
+    await wb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let stored = 0;
+  /** Moves the clock to `iso`, storing the costs that happened by then (none from the future), and asks. */
+  async function budgetsAt(iso: string): Promise<Record<string, BudgetView>> {
+    now = Date.parse(iso);
+    const due = costs.filter((c) => c.t <= now).slice(stored);
+    stored += due.length;
+    if (due.length) wb.store.ingest({ logs: due.map((c) => costLog(c)) });
+    const res = await fetch(`${wb.url}/api/costs?start=${now - HOUR}&end=${now}`);
+    const doc = (await res.json()) as CostsDoc;
+    return Object.fromEntries((doc.budgets as BudgetView[]).map((b) => [b.name, b]));
+  }
+  /** Spend in [from, now], summed from the seeded costs (not from the API's periods). */
+  const spentIn = (from: string, provider?: string) =>
+    sum(
+      costs
+        .filter((c) => c.t >= Date.parse(from) && c.t <= now && (!provider || c.provider === provider))
+        .map((c) => c.amount),
+    );
+  let feb: BudgetView;
+
+  it('moves from December to January, with the spend of each read from its own month', async () => {
+    const dec = (await budgetsAt('2025-12-31T23:59:59.999Z')).monthly;
+    expect(dec).toMatchObject({
+      periodStart: '2025-12-01T00:00:00.000Z',
+      periodEnd: '2026-01-01T00:00:00.000Z',
+      periodDays: 31,
+      spent: 0,
+    });
+    const jan = (await budgetsAt('2026-01-31T23:00:00Z')).monthly;
+    expect(jan).toMatchObject({ periodStart: '2026-01-01T00:00:00.000Z', periodDays: 31 });
+    expect(jan.spent).toBe(spentIn('2026-01-01T00:00:00Z'));
+    expect(jan.spent).toBe(6 * 24 + 24);
+  });
+
+  it('follows the calendar: end of February, the 1st at 00:00:00.000, a week across months', async () => {
+    feb = (await budgetsAt('2026-02-27T00:00:00Z')).monthly;
+    let b = await budgetsAt('2026-02-28T23:59:59.999Z');
+    expect(b.monthly).toMatchObject({
+      period: 'month',
+      periodKind: 'month',
+      periodStart: '2026-02-01T00:00:00.000Z',
+      periodEnd: '2026-03-01T00:00:00.000Z',
+      periodDays: 28,
+    });
+    expect(b.monthly.spent).toBeCloseTo(spentIn('2026-02-01T00:00:00Z'), 9);
+    // The last millisecond of February counts in February.
+    expect(b.monthly.spent).toBe(28 * 24 + 7);
+    expect(b.daily.spent).toBe(24 + 7);
+    // The ISO week from Monday 2026-02-23 runs into March; only Braket counts.
+    expect(b.weekly).toMatchObject({
+      periodStart: '2026-02-23T00:00:00.000Z',
+      periodEnd: '2026-03-02T00:00:00.000Z',
+    });
+    expect(b.weekly.spent).toBeCloseTo(spentIn('2026-02-23T00:00:00Z', 'braket'), 9);
+    // Fixed-length periods still count from 1970-01-01.
+    expect(Date.parse(b.thirty.periodStart) % (30 * DAY)).toBe(0);
+    expect(b.thirty.period).toBe('30 days');
+
+    // At exactly 00:00:00.000 on 1 March the new month holds the cost of that instant, and nothing of February.
+    b = await budgetsAt('2026-03-01T00:00:00.000Z');
+    expect(b.monthly).toMatchObject({
+      periodStart: '2026-03-01T00:00:00.000Z',
+      periodDays: 31,
+      spent: 1 + 11,
+    });
+    expect(b.daily.spent).toBe(12);
+    expect(b.weekly.periodStart).toBe('2026-02-23T00:00:00.000Z');
+    expect(b.weekly.spent).toBeCloseTo(spentIn('2026-02-23T00:00:00Z', 'braket'), 9);
+    expect(b.monthly.burnDown[0]).toEqual({ t: Date.parse('2026-03-01T00:00:00Z'), spent: 0 });
+  });
+
+  it('measures the burn rate against the pace of the real month: 28 days in February, 31 in March', async () => {
+    // The same spend (1 USD an hour) in both months: 24 or 25 costs in the last 24 hours, to within the
+    // burn-down's bucket (84 minutes in February, 93 in March).
+    const mar = (await budgetsAt('2026-03-20T00:00:00Z')).monthly;
+    for (const m of [feb, mar]) {
+      expect(m.burnRatePerDay).toBeGreaterThanOrEqual(24 - 1e-9);
+      expect(m.burnRatePerDay).toBeLessThanOrEqual(25 + 1e-9);
+    }
+    expect(feb.sustainablePerDay).toBeCloseTo(2800 / 28, 9);
+    expect(mar.sustainablePerDay).toBeCloseTo(2800 / 31, 9);
+    // Relative to the pace that spends 2,800 USD in exactly the month's days.
+    expect(feb.burnRateMultiple).toBeCloseTo((feb.burnRatePerDay! * 28) / 2800, 9);
+    expect(mar.burnRateMultiple).toBeCloseTo((mar.burnRatePerDay! * 31) / 2800, 9);
+    // The projection: when the rest of the budget runs out at that rate.
+    expect(mar.spent).toBeCloseTo(spentIn('2026-03-01T00:00:00Z'), 9);
+    expect(Date.parse(mar.projectedExhaustion!)).toBeCloseTo(
+      now + ((2800 - mar.spent) / mar.burnRatePerDay!) * DAY,
+      -1,
+    );
+    expect(mar.exhaustsBeforePeriodEnd).toBe(false);
+  });
+
+  it('reads a week that starts in March and ends in April', async () => {
+    const b = await budgetsAt('2026-04-02T12:00:00Z');
+    expect(b.weekly).toMatchObject({
+      periodStart: '2026-03-30T00:00:00.000Z',
+      periodEnd: '2026-04-06T00:00:00.000Z',
+    });
+    expect(b.weekly.spent).toBeCloseTo(spentIn('2026-03-30T00:00:00Z', 'braket'), 9);
+    expect(b.monthly.spent).toBeCloseTo(spentIn('2026-04-01T00:00:00Z'), 9);
+    expect(b.monthly.periodDays).toBe(30);
   });
 });
 

@@ -2,11 +2,15 @@
 // device (from the `quantum_cost_event` and `quantum_circuit_execution` log lines), budgets with their burn-down,
 // the price catalogue in use, and what-if estimates that price free local runs as if run on a catalogue device.
 import {
+  budgetPeriod,
   type BudgetSpec,
   type Catalogue,
   configuredCatalogue,
+  type PeriodBounds,
   type PriceEntry,
   PriceBook,
+  periodAt,
+  periodLabel,
   priceUsage,
 } from '../cost/index.js';
 import { QobsConfigError, QobsError } from '../errors.js';
@@ -63,17 +67,26 @@ export interface BurnPoint {
 /** A budget's spend in its current period, its burn-down and where its burn rate leads. */
 export interface BudgetView {
   readonly name: string;
-  /** e.g. `30 days`. */
+  /** `month`, `week`, `day` (calendar periods, UTC) or e.g. `30 days`. */
   readonly period: string;
+  /** `month`, `week`, `day`, or `days` for fixed-length periods counted from 1970-01-01. */
+  readonly periodKind: 'month' | 'week' | 'day' | 'days';
+  /** Length of the current period in days (28 to 31 for a month). */
   readonly periodDays: number;
+  /** Start of the current period (inclusive). */
   readonly periodStart: string;
+  /** End of the current period (exclusive). */
   readonly periodEnd: string;
+  /** The spend per day that uses exactly the limit over the current period's real length. */
+  readonly sustainablePerDay: number;
   readonly scope: { readonly provider?: string; readonly device?: string; readonly project?: string };
   readonly limit: number;
   readonly spent: number;
   readonly remaining: number;
   /** Spend per day over the last 24 h (or since spending began in the period, if later); null: under a minute of data. */
   readonly burnRatePerDay: number | null;
+  /** `burnRatePerDay` over `sustainablePerDay` (1: on pace to spend exactly the limit by the period's end). */
+  readonly burnRateMultiple: number | null;
   /** When the budget runs out at that rate (ISO), or when it ran out; null when nothing is being spent. */
   readonly projectedExhaustion: string | null;
   readonly exhausted: boolean;
@@ -82,7 +95,16 @@ export interface BudgetView {
   /** The same budget if the estimated local runs had run on the estimate's device (when its scope matches). */
   readonly whatIf?: Omit<
     BudgetView,
-    'name' | 'period' | 'periodDays' | 'periodStart' | 'periodEnd' | 'scope' | 'limit' | 'whatIf'
+    | 'name'
+    | 'period'
+    | 'periodKind'
+    | 'periodDays'
+    | 'periodStart'
+    | 'periodEnd'
+    | 'sustainablePerDay'
+    | 'scope'
+    | 'limit'
+    | 'whatIf'
   >;
 }
 
@@ -277,13 +299,17 @@ function statements(store: Store): Record<StatementName, Statement> {
        FROM logs WHERE ${EXECUTIONS} AND time_ns > ? AND time_ns <= ? GROUP BY 1, 2, 3, 4, 5`,
     ),
     // A budget period's spend and local runs, first from its start (by time), then only the lines stored since.
-    spendFrom: db.prepare(spendQuery(`${COST_EVENTS} AND time_ns > ? AND id <= ?`)),
-    spendSince: db.prepare(spendQuery(`id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns > ?`)),
+    // Periods are half-open, [start, end): a cost at exactly a period's first instant belongs to it.
+    spendFrom: db.prepare(spendQuery(`${COST_EVENTS} AND time_ns >= ? AND time_ns < ? AND id <= ?`)),
+    spendSince: db.prepare(
+      spendQuery(`id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns >= ? AND time_ns < ?`),
+    ),
     runsFrom: db.prepare(
-      `SELECT ${RUN_COLUMNS} FROM logs WHERE ${LOCAL_RUNS} AND time_ns > ? AND id <= ? ${g4}`,
+      `SELECT ${RUN_COLUMNS} FROM logs WHERE ${LOCAL_RUNS} AND time_ns >= ? AND time_ns < ? AND id <= ? ${g4}`,
     ),
     runsSince: db.prepare(
-      `SELECT ${RUN_COLUMNS} FROM logs WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns > ? ${g4}`,
+      `SELECT ${RUN_COLUMNS} FROM logs
+       WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns >= ? AND time_ns < ? ${g4}`,
     ),
     // Whole UTC days of a range, kept by DaySums: first the days asked for (by time), then the lines stored since.
     dayEventsIn: db.prepare(dayEventsQuery(`${COST_EVENTS} AND time_ns > ? AND time_ns <= ? AND id <= ?`)),
@@ -402,6 +428,7 @@ class PeriodSums {
   lastId = 0;
   constructor(
     readonly periodStartMs: number,
+    readonly periodEndMs: number,
     readonly bucketMs: number,
   ) {}
 
@@ -409,10 +436,11 @@ class PeriodSums {
     if (lastId <= this.lastId) return true;
     const bucket = ns(this.bucketMs);
     const from = ns(this.periodStartMs);
+    const to = ns(this.periodEndMs);
     const spend = (
       this.lastId === 0
-        ? st.spendFrom.all(from, lastId, bucket)
-        : st.spendSince.all(this.lastId, lastId, from, bucket)
+        ? st.spendFrom.all(from, to, lastId, bucket)
+        : st.spendSince.all(this.lastId, lastId, from, to, bucket)
     ) as Row[];
     for (const r of spend) {
       const g: SpendGroup = {
@@ -434,8 +462,8 @@ class PeriodSums {
     }
     const runs = (
       this.lastId === 0
-        ? st.runsFrom.all(bucket, from, lastId)
-        : st.runsSince.all(bucket, this.lastId, lastId, from)
+        ? st.runsFrom.all(bucket, from, to, lastId)
+        : st.runsSince.all(bucket, this.lastId, lastId, from, to)
     ) as Row[];
     for (const r of runs) {
       const g = runGroup(r);
@@ -564,10 +592,6 @@ function matchesScope(b: BudgetSpec, provider: string, device: string, project: 
   return true;
 }
 
-function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
 /**
  * Burn-down and projection from spend per bucket. The burn rate is the spend of the last 24 hours, or of the time
  * since spending began in the period when that is shorter, so a workload started an hour ago is not diluted by
@@ -575,6 +599,7 @@ function plural(n: number, unit: string): string {
  */
 function burn(
   limit: number,
+  sustainablePerDay: number,
   periodStartMs: number,
   periodEndMs: number,
   nowMs: number,
@@ -613,6 +638,7 @@ function burn(
     spent,
     remaining,
     burnRatePerDay: rate === null ? null : round(rate),
+    burnRateMultiple: rate === null ? null : round(rate / sustainablePerDay),
     projectedExhaustion: projectedMs === null ? null : new Date(Math.round(projectedMs)).toISOString(),
     exhausted: exhaustedAtMs !== undefined,
     exhaustsBeforePeriodEnd: projectedMs !== null && projectedMs < periodEndMs,
@@ -621,17 +647,20 @@ function burn(
 }
 
 function budgetView(
-  sums: (periodMs: number) => PeriodSums,
+  sums: (key: string, bounds: PeriodBounds) => PeriodSums,
   b: BudgetSpec,
   currency: string,
   nowMs: number,
   estimate: { device: EstimateDevice; catalogue: Catalogue } | undefined,
 ): BudgetView {
-  const periodDays = b.periodDays ?? 30;
-  const periodMs = periodDays * DAY_MS;
-  const period = sums(periodMs);
-  const { periodStartMs, bucketMs } = period;
-  const periodEndMs = periodStartMs + periodMs;
+  const kind = budgetPeriod(b);
+  // Calendar periods follow the UTC calendar; fixed-length ones are counted from the epoch, so restarts agree.
+  const bounds = periodAt(kind, nowMs);
+  const label = periodLabel(kind);
+  const period = sums(label, bounds);
+  const { periodStartMs, periodEndMs, bucketMs } = period;
+  const periodDays = (periodEndMs - periodStartMs) / DAY_MS;
+  const sustainablePerDay = b.amountUsd / periodDays;
   const byBucket = new Map<number, number>();
   let firstSpendMs: number | undefined;
   for (const g of period.spend.values()) {
@@ -640,7 +669,16 @@ function budgetView(
     byBucket.set(g.bucket, (byBucket.get(g.bucket) ?? 0) + g.amount);
     if (g.firstMs !== undefined) firstSpendMs = Math.min(firstSpendMs ?? Number.POSITIVE_INFINITY, g.firstMs);
   }
-  const actual = burn(b.amountUsd, periodStartMs, periodEndMs, nowMs, bucketMs, byBucket, firstSpendMs);
+  const actual = burn(
+    b.amountUsd,
+    sustainablePerDay,
+    periodStartMs,
+    periodEndMs,
+    nowMs,
+    bucketMs,
+    byBucket,
+    firstSpendMs,
+  );
   let whatIf: BudgetView['whatIf'];
   if (estimate && matchesScope(b, estimate.device.provider, estimate.device.id, undefined)) {
     const runs = priceLocalRuns(period.runs.values(), estimate.catalogue, estimate.device);
@@ -652,6 +690,7 @@ function budgetView(
     );
     whatIf = burn(
       b.amountUsd,
+      sustainablePerDay,
       periodStartMs,
       periodEndMs,
       nowMs,
@@ -662,10 +701,12 @@ function budgetView(
   }
   return {
     name: b.name,
-    period: Number.isInteger(periodDays) ? plural(periodDays, 'day') : `${periodDays} days`,
+    period: label,
+    periodKind: kind.kind,
     periodDays,
     periodStart: new Date(periodStartMs).toISOString(),
     periodEnd: new Date(periodEndMs).toISOString(),
+    sustainablePerDay: round(sustainablePerDay),
     scope: { provider: b.provider, device: b.device, project: b.project },
     limit: b.amountUsd,
     ...actual,
@@ -732,7 +773,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
     name: 'costs-api',
     setup(wb: Workbench) {
       const st = statements(wb.store);
-      const periods = new Map<number, PeriodSums>();
+      const periods = new Map<string, PeriodSums>();
       let periodResets = 0;
       let daySums: DaySums | undefined;
       let dayResets = 0;
@@ -747,28 +788,25 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
         }
         return held;
       };
-      /** The sums of the period of length `periodMs` in force now, brought up to the last stored log line. */
-      const sumsAt =
-        (nowMs: number) =>
-        (periodMs: number): PeriodSums => {
-          // Periods are anchored at the epoch (UTC midnight for whole days), so every restart agrees on them.
-          const startMs = Math.floor(nowMs / periodMs) * periodMs;
-          let p = periods.get(periodMs);
-          if (!p || p.periodStartMs !== startMs) {
-            const bucketMs = Math.max(
-              MINUTE_MS,
-              Math.ceil(periodMs / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS,
-            );
-            p = new PeriodSums(startMs, bucketMs);
-            periods.set(periodMs, p);
-          }
-          if (!p.update(st, wb.store.lastLogId())) {
-            // Too many groups to keep: answer from these, then start over next time.
-            periods.delete(periodMs);
-            periodResets++;
-          }
-          return p;
-        };
+      /** The sums of a kind of period (`key`) over its period in force now, brought up to the last stored line. */
+      const sums = (key: string, { startMs, endMs }: PeriodBounds): PeriodSums => {
+        let p = periods.get(key);
+        if (!p || p.periodStartMs !== startMs) {
+          // Buckets follow the period's real length (a 28-day February has shorter ones than a 31-day March).
+          const bucketMs = Math.max(
+            MINUTE_MS,
+            Math.ceil((endMs - startMs) / BURN_DOWN_POINTS / MINUTE_MS) * MINUTE_MS,
+          );
+          p = new PeriodSums(startMs, endMs, bucketMs);
+          periods.set(key, p);
+        }
+        if (!p.update(st, wb.store.lastLogId())) {
+          // Too many groups to keep: answer from these, then start over next time.
+          periods.delete(key);
+          periodResets++;
+        }
+        return p;
+      };
       wb.app.get('/api/costs/catalogue', async () => catalogueDoc(catalogue, options.catalogueFile));
       wb.app.get('/api/costs', async (req, reply) => {
         const q = req.query as Row;
@@ -787,7 +825,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           throw err;
         }
         const nowMs = clock();
-        const doc = costsDoc(wb.store, st, sumsAt(nowMs), daysFrom, catalogue, budgets, range, nowMs, est);
+        const doc = costsDoc(wb.store, st, sums, daysFrom, catalogue, budgets, range, nowMs, est);
         return options.budgetsNote ? { ...doc, budgetsNote: options.budgetsNote } : doc;
       });
       return {
@@ -822,7 +860,7 @@ export type CatalogueDoc = ReturnType<typeof catalogueDoc>;
 function costsDoc(
   store: Store,
   st: Statements,
-  sums: (periodMs: number) => PeriodSums,
+  sums: (key: string, bounds: PeriodBounds) => PeriodSums,
   daySums: (fromDay: number) => DaySums | undefined,
   catalogue: Catalogue,
   budgets: readonly BudgetSpec[],
