@@ -614,6 +614,116 @@ describe('costs API budgets over calendar periods', () => {
   });
 });
 
+describe('costs API per-day sums kept in the store', () => {
+  const NOW = Date.parse('2026-05-20T15:30:00Z');
+  const base = { provider: 'braket', device: 'iqm/garnet', costType: 'qpu_task', instance: 'a' };
+  const open = (dir: string) =>
+    startWorkbench(
+      {
+        dataDir: dir,
+        port: 0,
+        otlpPort: 0,
+        selfScrapeIntervalMs: 0,
+        scrapeTargets: [],
+        retentionMs: 10 * DAY,
+      },
+      {
+        plugins: [costsApiPlugin({ catalogue: defaultCatalogue(), clock: () => NOW })],
+        log: () => {},
+      },
+    );
+  const events = async (wb: Workbench, days = 30) => {
+    const res = await fetch(`${wb.url}/api/costs?start=${NOW - days * DAY}&end=${NOW}`);
+    return ((await res.json()) as CostsDoc).events;
+  };
+  const metric = async (wb: Workbench, name: string) => {
+    const text = await (await fetch(`${wb.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{sums="day"}`));
+    return Number(line?.split(' ').pop());
+  };
+
+  it('stays exact through late lines in any order, background sums and restarts (property)', async () => {
+    // Each run: costs in random order and batches, some far older than lines already summed; after every batch
+    // the 30-day figures equal the sums of what was stored, whether the background or the request summed it.
+    const cost = fc.record({
+      dayBack: fc.integer({ min: 0, max: 25 }),
+      msOfDay: fc.integer({ min: 0, max: DAY - 1 }),
+      cents: fc.integer({ min: 0, max: 5000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(cost, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        async (batches) => {
+          const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-days-'));
+          let wb = await open(dir);
+          const stored: Cost[] = [];
+          try {
+            for (const [i, batch] of batches.entries()) {
+              const cs = batch.map((c) => ({
+                ...base,
+                t: Math.floor(NOW / DAY) * DAY - c.dayBack * DAY + c.msOfDay,
+                amount: c.cents / 100,
+              }));
+              const now = cs.filter((c) => c.t <= NOW && c.t > NOW - 30 * DAY);
+              wb.store.ingest({ logs: cs.map((c) => costLog(c)) });
+              stored.push(...now);
+              // Every other batch lets the background sum it first; a restart in the middle keeps the sums.
+              if (i % 2) await new Promise((r) => setTimeout(r, 150));
+              if (i === 1) {
+                await wb.close();
+                wb = await open(dir);
+              }
+              const e = await events(wb);
+              expect(e.count).toBe(stored.length);
+              expect(e.total).toBeCloseTo(sum(stored.map((c) => c.amount)), 6);
+            }
+          } finally {
+            await wb.close();
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 60_000);
+
+  it('reads directly the days retention cut into, and rebuilds when a deleted newest line leaves its id to a new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-retention-'));
+    const wb = await open(dir);
+    try {
+      const costs: Cost[] = [];
+      for (let t = NOW - 20 * DAY + 1234; t <= NOW; t += 3 * HOUR)
+        costs.push({ ...base, t, amount: 1 + (t % 7) });
+      wb.store.ingest({ logs: costs.map((c) => costLog(c)) });
+      // A late line from 15 days ago is the newest line when the days are summed.
+      const late = { ...base, t: NOW - 15 * DAY, amount: 100 };
+      wb.store.ingest({ logs: [costLog(late)] });
+      expect((await events(wb)).total).toBeCloseTo(sum(costs.map((c) => c.amount)) + 100, 6);
+      expect(await metric(wb, 'qobs_costs_api_day_sums_lag_lines')).toBe(0);
+      // Retention deletes everything older than 10 days, the late line included, cutting into a day.
+      const cut = NOW - 10 * DAY;
+      wb.store.enforceRetention(NOW);
+      const kept = costs.filter((c) => c.t >= cut);
+      expect(kept.length).toBeLessThan(costs.length);
+      let e = await events(wb);
+      expect(e.count).toBe(kept.length);
+      expect(e.total).toBeCloseTo(sum(kept.map((c) => c.amount)), 6);
+      // The next line takes the deleted late line's id: the sums notice, rebuild, and count it once.
+      const next = { ...base, t: NOW - HOUR, amount: 2.5 };
+      wb.store.ingest({ logs: [costLog(next)] });
+      e = await events(wb);
+      expect(e.count).toBe(kept.length + 1);
+      expect(e.total).toBeCloseTo(sum(kept.map((c) => c.amount)) + 2.5, 6);
+      expect(await metric(wb, 'qobs_costs_api_cache_resets_total')).toBe(1);
+    } finally {
+      await wb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('costCounterIncrease', () => {
   it('counts a counter born in the range from zero, but not one whose history retention may have deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-counter-'));

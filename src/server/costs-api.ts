@@ -15,7 +15,7 @@ import {
 } from '../cost/index.js';
 import { QobsConfigError, QobsError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
-import { labelsKey, type Store } from '../store/index.js';
+import { labelsKey, migrate, type Store } from '../store/index.js';
 import type { Workbench, WorkbenchPlugin } from './workbench.js';
 
 const MINUTE_MS = 60_000;
@@ -253,29 +253,9 @@ const LOCAL_RUNS = `${EXECUTIONS} AND ${A('$.provider')} = 'local'`;
 
 const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * MS_NS;
 
-type StatementName =
-  | 'eventsByDevice'
-  | 'executions'
-  | 'spendFrom'
-  | 'spendSince'
-  | 'runsFrom'
-  | 'runsSince'
-  | 'dayEventsIn'
-  | 'dayEventsSince'
-  | 'dayExecutionsIn'
-  | 'dayExecutionsSince';
+type StatementName = 'eventsByDevice' | 'executions' | 'spendFrom' | 'spendSince' | 'runsFrom' | 'runsSince';
 
 const DAY_NS = BigInt(DAY_MS) * MS_NS;
-/** Later than any stored time (an open upper bound for a time filter). */
-const NS_MAX = 2n ** 62n;
-
-/** Cost events by device, currency, catalogue version and UTC day, of the lines `where` selects. */
-const dayEventsQuery = (where: string) =>
-  `WITH e AS MATERIALIZED (SELECT ${EVENT_FIELDS}, ${VERSION} AS version FROM logs WHERE ${where})
-   SELECT provider, device, currency, version, time_ns / ${DAY_NS} AS day, COUNT(*) AS n,
-     TOTAL(CASE WHEN ${OK} THEN a END) AS amount, SUM(NOT ${OK}) AS bad
-   FROM e GROUP BY 1, 2, 3, 4, 5`;
-
 /**
  * Read-only statements over the store's logs table, aggregated in SQLite. Executions are read from the
  * `quantum_circuit_execution` lines (one per run, with provider, device, shots and status, indexed by time),
@@ -310,17 +290,6 @@ function statements(store: Store): Record<StatementName, Statement> {
     runsSince: db.prepare(
       `SELECT ${RUN_COLUMNS} FROM logs
        WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns >= ? AND time_ns < ? ${g4}`,
-    ),
-    // Whole UTC days of a range, kept by DaySums: first the days asked for (by time), then the lines stored since.
-    dayEventsIn: db.prepare(dayEventsQuery(`${COST_EVENTS} AND time_ns > ? AND time_ns <= ? AND id <= ?`)),
-    dayEventsSince: db.prepare(dayEventsQuery(`id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns > ?`)),
-    dayExecutionsIn: db.prepare(
-      `SELECT ${A('$.provider')} AS provider, ${RUN_COLUMNS}
-       FROM logs WHERE ${EXECUTIONS} AND time_ns > ? AND time_ns <= ? AND id <= ? GROUP BY 1, 2, 3, 4, 5`,
-    ),
-    dayExecutionsSince: db.prepare(
-      `SELECT ${A('$.provider')} AS provider, ${RUN_COLUMNS}
-       FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS} AND time_ns > ? GROUP BY 1, 2, 3, 4, 5`,
     ),
   };
 }
@@ -479,90 +448,162 @@ class PeriodSums {
   }
 }
 
-/** Most groups the whole-day sums keep; past it they are dropped and read again (counted). */
-const MAX_DAY_GROUPS = 200_000;
+// ---- whole UTC days, summed in tables of the costs namespace
 
 /**
- * Cost events and executions summed per UTC day, for the whole days of a range: the first request reads the days
- * it needs; later ones add only the log lines stored since (by id, late timestamps included), and read further
- * back only when a range starts before the days held. So a 30-day range is not rescanned on every refresh.
+ * Schema of the costs namespace: cost events and executions summed per UTC day (one row per day and group; `k`
+ * is the group's fields as a JSON array, so 1 and '1' stay apart as they do in a GROUP BY), and the log id up to
+ * which they are summed. Append-only, see store/migrate.ts.
  */
-class DaySums {
-  /** First day held (days from it on are complete up to `lastId`); undefined: nothing held. */
-  firstDay: number | undefined;
-  lastId = 0;
-  readonly events = new Map<string, Row>();
-  readonly executions = new Map<string, Row>();
+const COSTS_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE costs_day_events (day INTEGER NOT NULL, k TEXT NOT NULL, provider, device, currency, version,
+    n INTEGER NOT NULL, amount REAL NOT NULL, bad INTEGER NOT NULL, PRIMARY KEY (day, k)) WITHOUT ROWID;
+  CREATE TABLE costs_day_runs (day INTEGER NOT NULL, k TEXT NOT NULL, provider, device, shots, status,
+    n INTEGER NOT NULL, first_ns INTEGER NOT NULL, PRIMARY KEY (day, k)) WITHOUT ROWID;
+  CREATE TABLE costs_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  `,
+];
 
-  private add(rows: Row[], into: Map<string, Row>, keys: readonly string[], dayKey: string): void {
-    for (const r of rows) {
-      const k = [...keys.map((f) => String(r[f])), String(r[dayKey])].join('\u0000');
-      const old = into.get(k);
-      if (!old) {
-        into.set(k, { ...r });
-        continue;
-      }
-      old.n = num(old.n) + num(r.n);
-      if ('amount' in r) old.amount = num(old.amount) + num(r.amount);
-      if ('bad' in r) old.bad = num(old.bad) + num(r.bad);
-      if ('first_ns' in r) old.first_ns = Math.min(num(old.first_ns), num(r.first_ns));
-    }
+/** Log ids summed per step of the background catch-up, so a backlog never holds the event loop for long. */
+const CATCH_UP_IDS = 50_000;
+
+/**
+ * Cost events and executions per UTC day, kept in the store's file (tables of the `costs` namespace) and brought
+ * up to date by log id: every line stored after the high-water mark is added to the day of its own timestamp, so
+ * a line that arrives late with an old time still lands in its day, and a day's sums stay exact. They are summed
+ * in the background as lines arrive (and survive restarts), so a request reads a few rows a day instead of
+ * extracting every line's fields. Days that retention or the size cap may have cut into (the day of the oldest
+ * stored line, and before) are not answered from here but read directly, and their rows are deleted.
+ * If the line at the high-water mark has gone or changed (ids can be reused once the newest lines are deleted),
+ * the sums are dropped and rebuilt (counted).
+ */
+class DayTable {
+  private readonly db: Store['db'];
+  private readonly st: {
+    events: Statement;
+    runs: Statement;
+    readEvents: Statement;
+    readRuns: Statement;
+    getState: Statement;
+    setState: Statement;
+    lineAt: Statement;
+    lineAtOrBefore: Statement;
+    minTime: Statement;
+    purgeEvents: Statement;
+    purgeRuns: Statement;
+  };
+  /** Times the sums were dropped and rebuilt. */
+  rebuilds = 0;
+
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+    migrate(this.db, 'costs', COSTS_MIGRATIONS);
+    const db = this.db;
+    const ok = OK;
+    this.st = {
+      events: db.prepare(
+        `WITH e AS MATERIALIZED (SELECT ${EVENT_FIELDS}, ${VERSION} AS version
+           FROM logs WHERE id > ? AND id <= ? AND ${COST_EVENTS})
+         INSERT INTO costs_day_events (day, k, provider, device, currency, version, n, amount, bad)
+         SELECT time_ns / ${DAY_NS}, json_array(provider, device, currency, version), provider, device, currency,
+           version, COUNT(*), TOTAL(CASE WHEN ${ok} THEN a END), SUM(NOT ${ok})
+         FROM e WHERE true GROUP BY 1, 2
+         ON CONFLICT (day, k) DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount,
+           bad = bad + excluded.bad`,
+      ),
+      runs: db.prepare(
+        `INSERT INTO costs_day_runs (day, k, provider, device, shots, status, n, first_ns)
+         SELECT time_ns / ${DAY_NS}, json_array(provider, device, shots, status), provider, device, shots, status,
+           COUNT(*), MIN(time_ns)
+         FROM (SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${SHOTS} AS shots,
+             ${STATUS} AS status, time_ns
+           FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS})
+         WHERE true GROUP BY 1, 2
+         ON CONFLICT (day, k) DO UPDATE SET n = n + excluded.n, first_ns = MIN(first_ns, excluded.first_ns)`,
+      ),
+      readEvents: db.prepare(
+        'SELECT provider, device, currency, version, day, n, amount, bad FROM costs_day_events WHERE day >= ? AND day < ?',
+      ),
+      readRuns: db.prepare(
+        'SELECT provider, device, shots, status, day AS bucket, n, first_ns FROM costs_day_runs WHERE day >= ? AND day < ?',
+      ),
+      getState: db.prepare('SELECT value FROM costs_state WHERE name = ?').pluck().safeIntegers(true),
+      setState: db.prepare(
+        'INSERT INTO costs_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      ),
+      lineAt: db.prepare('SELECT time_ns FROM logs WHERE id = ?').pluck().safeIntegers(true),
+      lineAtOrBefore: db
+        .prepare('SELECT id, time_ns FROM logs WHERE id <= ? ORDER BY id DESC LIMIT 1')
+        .safeIntegers(true),
+      minTime: db.prepare('SELECT MIN(time_ns) FROM logs').pluck().safeIntegers(true),
+      purgeEvents: db.prepare('DELETE FROM costs_day_events WHERE day < ?'),
+      purgeRuns: db.prepare('DELETE FROM costs_day_runs WHERE day < ?'),
+    };
   }
 
-  private read(events: Row[], executions: Row[]): void {
-    this.add(events, this.events, ['provider', 'device', 'currency', 'version'], 'day');
-    this.add(executions, this.executions, ['provider', 'device', 'shots', 'status'], 'bucket');
+  /** The log id the sums hold every line up to. */
+  lastId(): number {
+    return Number((this.st.getState.get('days_last_id') as bigint | undefined) ?? 0n);
   }
 
-  /** Holds every day from `fromDay` on, up to log line `lastId`; false when it outgrew its maximum. */
-  ensure(st: Statements, fromDay: number, lastId: number): boolean {
-    const dayNs = (d: number) => BigInt(d) * DAY_NS;
-    if (this.firstDay === undefined) {
-      const [from, to] = [dayNs(fromDay) - 1n, NS_MAX];
-      this.read(
-        st.dayEventsIn.all(from, to, lastId) as Row[],
-        st.dayExecutionsIn.all(DAY_NS, from, to, lastId) as Row[],
-      );
-      this.firstDay = fromDay;
-      this.lastId = lastId;
-    } else {
-      if (fromDay < this.firstDay) {
-        const [from, to] = [dayNs(fromDay) - 1n, dayNs(this.firstDay) - 1n];
-        this.read(
-          st.dayEventsIn.all(from, to, this.lastId) as Row[],
-          st.dayExecutionsIn.all(DAY_NS, from, to, this.lastId) as Row[],
-        );
-        this.firstDay = fromDay;
+  /**
+   * Adds the lines stored past the high-water mark, at most `maxIds` ids of them; true when the sums hold every
+   * stored line.
+   */
+  catchUp(maxIds = Number.POSITIVE_INFINITY): boolean {
+    return this.db.transaction(() => {
+      const lastLogId = this.store.lastLogId();
+      let from = this.lastId();
+      if (from > 0) {
+        const at = this.st.lineAt.get(from) as bigint | undefined;
+        if (from > lastLogId || at === undefined || at !== this.st.getState.get('days_last_time_ns')) {
+          this.db.exec('DELETE FROM costs_day_events; DELETE FROM costs_day_runs');
+          from = 0;
+          this.rebuilds++;
+        }
       }
-      if (lastId > this.lastId) {
-        const from = dayNs(this.firstDay) - 1n;
-        this.read(
-          st.dayEventsSince.all(this.lastId, lastId, from) as Row[],
-          st.dayExecutionsSince.all(DAY_NS, this.lastId, lastId, from) as Row[],
-        );
-        this.lastId = lastId;
+      const to = Math.min(lastLogId, from + maxIds);
+      if (to > from) {
+        this.st.events.run(from, to);
+        this.st.runs.run(from, to);
+        // The mark is the newest line at or before `to` that exists, with its time to recognise it later.
+        const line = this.st.lineAtOrBefore.get(to) as { id: bigint; time_ns: bigint } | undefined;
+        this.st.setState.run('days_last_id', line?.id ?? 0n);
+        this.st.setState.run('days_last_time_ns', line?.time_ns ?? 0n);
       }
-    }
-    return this.events.size + this.executions.size <= MAX_DAY_GROUPS;
+      const minDay = this.oldestDay();
+      if (minDay !== undefined) {
+        this.st.purgeEvents.run(minDay);
+        this.st.purgeRuns.run(minDay);
+      }
+      return to >= lastLogId;
+    })();
+  }
+
+  /** The UTC day of the oldest stored line (deletions may have cut into it), or undefined with no lines. */
+  oldestDay(): number | undefined {
+    const t = this.st.minTime.get() as bigint | null;
+    return t === null ? undefined : Number(t / DAY_NS);
   }
 
   /** Rows of the days in [fromDay, toDay). */
   rows(fromDay: number, toDay: number): { events: Row[]; executions: Row[] } {
-    const inDays = (d: unknown) => num(d) >= fromDay && num(d) < toDay;
     return {
-      events: [...this.events.values()].filter((r) => inDays(r.day)),
-      executions: [...this.executions.values()].filter((r) => inDays(r.bucket)),
+      events: this.st.readEvents.all(fromDay, toDay) as Row[],
+      executions: this.st.readRuns.all(fromDay, toDay) as Row[],
     };
   }
 }
 
 /**
- * The cost-event and execution rows of (start, end]: its whole UTC days from `days` (when it has any), the partial
- * days at its edges read directly. Rows of one key may come several times; every use adds them up.
+ * The cost-event and execution rows of (start, end]: its whole UTC days from the day table, brought up to the last
+ * stored line; the partial days at its edges, and days deletions may have cut into, read directly. Rows of one key
+ * may come several times; every use adds them up.
  */
 function rangeRows(
   st: Statements,
-  days: (fromDay: number) => DaySums | undefined,
+  days: DayTable,
   startMs: number,
   endMs: number,
 ): { events: Row[]; executions: Row[] } {
@@ -570,13 +611,15 @@ function rangeRows(
     events: st.eventsByDevice.all(from, to) as Row[],
     executions: st.executions.all(DAY_NS, from, to) as Row[],
   });
-  const firstWhole = Math.floor(startMs / DAY_MS) + 1; // the first midnight strictly after start
-  const lastWhole = Math.floor(endMs / DAY_MS); // whole days are [firstWhole, lastWhole)
-  const held = firstWhole < lastWhole ? days(firstWhole) : undefined;
-  if (!held) return direct(ns(startMs), ns(endMs));
+  days.catchUp();
+  const oldest = days.oldestDay();
+  // Whole days are [firstWhole, lastWhole): from the first midnight strictly after start, and after the oldest day.
+  const firstWhole = Math.max(Math.floor(startMs / DAY_MS) + 1, oldest === undefined ? 0 : oldest + 1);
+  const lastWhole = Math.floor(endMs / DAY_MS);
+  if (oldest === undefined || firstWhole >= lastWhole) return direct(ns(startMs), ns(endMs));
   const head = direct(ns(startMs), BigInt(firstWhole) * DAY_NS - 1n);
   const tail = direct(BigInt(lastWhole) * DAY_NS - 1n, ns(endMs));
-  const whole = held.rows(firstWhole, lastWhole);
+  const whole = days.rows(firstWhole, lastWhole);
   return {
     events: [...head.events, ...whole.events, ...tail.events],
     executions: [...head.executions, ...whole.executions, ...tail.executions],
@@ -775,19 +818,33 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       const st = statements(wb.store);
       const periods = new Map<string, PeriodSums>();
       let periodResets = 0;
-      let daySums: DaySums | undefined;
-      let dayResets = 0;
-      /** The whole-day sums, holding every day from `fromDay` on and brought up to the last stored log line. */
-      const daysFrom = (fromDay: number): DaySums | undefined => {
-        daySums ??= new DaySums();
-        const held = daySums;
-        if (!held.ensure(st, fromDay, wb.store.lastLogId())) {
-          // Too many groups to keep: answer from these, then start over next time.
-          daySums = undefined;
-          dayResets++;
+      const days = new DayTable(wb.store);
+      let catchUpErrors = 0;
+      let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+      let stopped = false;
+      // Sums new lines in the background, a bounded step at a time, so requests find the days already summed.
+      const step = () => {
+        timer = undefined;
+        if (stopped) return;
+        try {
+          if (!days.catchUp(CATCH_UP_IDS)) timer = setImmediate(step);
+        } catch {
+          catchUpErrors++; // the next request catches up, or reports the error itself
         }
-        return held;
       };
+      const schedule = () => {
+        if (timer === undefined && !stopped) timer = setTimeout(step, 100).unref();
+      };
+      const unsubscribe = wb.store.onLogs(schedule);
+      schedule();
+      wb.addTask(() => {
+        stopped = true;
+        unsubscribe();
+        if (timer !== undefined) {
+          clearTimeout(timer as NodeJS.Timeout);
+          clearImmediate(timer as NodeJS.Immediate);
+        }
+      });
       /** The sums of a kind of period (`key`) over its period in force now, brought up to the last stored line. */
       const sums = (key: string, { startMs, endMs }: PeriodBounds): PeriodSums => {
         let p = periods.get(key);
@@ -825,7 +882,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           throw err;
         }
         const nowMs = clock();
-        const doc = costsDoc(wb.store, st, sums, daysFrom, catalogue, budgets, range, nowMs, est);
+        const doc = costsDoc(wb.store, st, sums, days, catalogue, budgets, range, nowMs, est);
         return options.budgetsNote ? { ...doc, budgetsNote: options.budgetsNote } : doc;
       });
       return {
@@ -833,7 +890,13 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           '# HELP qobs_costs_api_cache_resets_total In-memory sums of the costs API that outgrew their maximum and were read again.\n' +
           '# TYPE qobs_costs_api_cache_resets_total counter\n' +
           `qobs_costs_api_cache_resets_total{sums="budget_period"} ${periodResets}\n` +
-          `qobs_costs_api_cache_resets_total{sums="day"} ${dayResets}\n`,
+          `qobs_costs_api_cache_resets_total{sums="day"} ${days.rebuilds}\n` +
+          '# HELP qobs_costs_api_day_sums_lag_lines Log lines stored but not yet added to the per-day cost sums.\n' +
+          '# TYPE qobs_costs_api_day_sums_lag_lines gauge\n' +
+          `qobs_costs_api_day_sums_lag_lines ${Math.max(0, wb.store.lastLogId() - days.lastId())}\n` +
+          '# HELP qobs_costs_api_day_sums_errors_total Background updates of the per-day cost sums that failed.\n' +
+          '# TYPE qobs_costs_api_day_sums_errors_total counter\n' +
+          `qobs_costs_api_day_sums_errors_total ${catchUpErrors}\n`,
       };
     },
   };
@@ -861,7 +924,7 @@ function costsDoc(
   store: Store,
   st: Statements,
   sums: (key: string, bounds: PeriodBounds) => PeriodSums,
-  daySums: (fromDay: number) => DaySums | undefined,
+  dayTable: DayTable,
   catalogue: Catalogue,
   budgets: readonly BudgetSpec[],
   { startMs, endMs }: { startMs: number; endMs: number },
@@ -886,7 +949,7 @@ function costsDoc(
   let eventCount = 0;
   let skipped = 0;
   const versions = new Set<string>();
-  const rows = rangeRows(st, daySums, startMs, endMs);
+  const rows = rangeRows(st, dayTable, startMs, endMs);
   for (const r of rows.events) {
     const n = num(r.n);
     if (typeof r.version === 'string' && versions.size < 20) versions.add(r.version);
