@@ -103,9 +103,18 @@ export async function launchWorkbench(
     await wb.close();
     await monitorObs?.shutdown();
   };
-  if (opts.json) printJson({ url: wb.url, otlpUrl: wb.otlpUrl, dataDir: wb.store.dataDir, pid: process.pid });
+  if (opts.json)
+    printJson({
+      url: wb.url,
+      otlpUrl: wb.otlpUrl,
+      otlpGrpcUrl: wb.otlpGrpcUrl ?? null,
+      dataDir: wb.store.dataDir,
+      pid: process.pid,
+    });
   else {
-    process.stdout.write(`qobs workbench: dashboard ${wb.url}/  OTLP ${wb.otlpUrl}  data ${wb.store.file}\n`);
+    process.stdout.write(
+      `qobs workbench: dashboard ${wb.url}/  OTLP ${wb.otlpUrl}${wb.otlpGrpcUrl ? ` (gRPC ${wb.otlpGrpcUrl})` : ''}  data ${wb.store.file}\n`,
+    );
     if (wb.token && !config.token)
       process.stdout.write('a bearer token is required (printed above on stderr)\n');
     if (opts.demo) process.stdout.write('demo: workloads running; open the dashboard above, Ctrl-C stops\n');

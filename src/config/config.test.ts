@@ -95,6 +95,17 @@ describe('workbench configuration', () => {
     );
   });
 
+  it('reads the OTLP/gRPC port: a port, off, or unset (the default chosen at start)', () => {
+    expect(parseConfig({}).otlpGrpcPort).toBeUndefined();
+    expect(parseConfig({ otlp: { grpc_port: 4417 } }).otlpGrpcPort).toBe(4417);
+    expect(parseConfig({ otlp: { grpc_port: 'off' } }).otlpGrpcPort).toBe(false);
+    expect(parseConfig({ otlp: { grpc_port: false } }).otlpGrpcPort).toBe(false);
+    expect(() => parseConfig({ otlp: { grpc_port: 70000 } })).toThrow(/otlp\.grpc_port/);
+    expect(loadConfig(undefined, {}, { QOBS_OTLP_GRPC_PORT: 'off' }).otlpGrpcPort).toBe(false);
+    expect(loadConfig(undefined, {}, { QOBS_OTLP_GRPC_PORT: '4400' }).otlpGrpcPort).toBe(4400);
+    expect(loadConfig(undefined, { otlpGrpcPort: 0 }, { QOBS_OTLP_GRPC_PORT: '4400' }).otlpGrpcPort).toBe(0);
+  });
+
   it('applies the file, then the environment, then the overrides', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qobs-cfg-'));
     const file = path.join(dir, 'qobs.yaml');

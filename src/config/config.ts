@@ -81,6 +81,10 @@ const schema = z
       .object({
         host: z.string().min(1).optional(),
         port: port.default(4318),
+        /** OTLP/gRPC; unset: 4317 (any free port when `port` is 0); `false` or `off`: no gRPC listener. */
+        grpc_port: z
+          .union([port, z.literal(false), z.literal('off').transform(() => false as const)])
+          .optional(),
         max_body_bytes: size.default(16 * 1024 * 1024),
         max_decoded_bytes: size.default(64 * 1024 * 1024),
         max_inflight_requests: z.number().int().positive().default(64),
@@ -183,6 +187,11 @@ export interface WorkbenchConfig {
   port: number;
   otlpHost: string;
   otlpPort: number;
+  /**
+   * OTLP/gRPC port on otlpHost; undefined: 4317, or any free port when otlpPort is 0 (so that workbenches on
+   * ephemeral ports do not collide); false: no gRPC listener.
+   */
+  otlpGrpcPort?: number | false;
   /** Bearer token required on every endpoint but /healthz; undefined means none (loopback only). */
   token?: string;
   maxBodyBytes: number;
@@ -247,6 +256,7 @@ export interface ConfigOverrides {
   dataDir?: string;
   port?: number;
   otlpPort?: number;
+  otlpGrpcPort?: number | false;
   host?: string;
   token?: string;
 }
@@ -307,6 +317,7 @@ export function parseConfig(raw: unknown, source = 'qobs.yaml'): WorkbenchConfig
     port: c.server.port,
     otlpHost: c.otlp.host ?? c.server.host,
     otlpPort: c.otlp.port,
+    otlpGrpcPort: c.otlp.grpc_port,
     token: c.server.token,
     maxBodyBytes: c.otlp.max_body_bytes,
     maxDecodedBytes: c.otlp.max_decoded_bytes,
@@ -401,7 +412,7 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * Loads the configuration: `file` (default ./qobs.yaml when it exists), then environment overrides
- * (QOBS_DATA_DIR, QOBS_HOST, QOBS_PORT, QOBS_OTLP_PORT, QOBS_TOKEN), then `overrides`.
+ * (QOBS_DATA_DIR, QOBS_HOST, QOBS_PORT, QOBS_OTLP_PORT, QOBS_OTLP_GRPC_PORT, QOBS_TOKEN), then `overrides`.
  */
 export function loadConfig(
   file?: string,
@@ -424,6 +435,7 @@ export function loadConfig(
     host: env.QOBS_HOST || undefined,
     port: envInt(env, 'QOBS_PORT'),
     otlpPort: envInt(env, 'QOBS_OTLP_PORT'),
+    otlpGrpcPort: env.QOBS_OTLP_GRPC_PORT === 'off' ? false : envInt(env, 'QOBS_OTLP_GRPC_PORT'),
     token: env.QOBS_TOKEN || undefined,
   };
   for (const o of [fromEnv, overrides]) {
@@ -434,6 +446,7 @@ export function loadConfig(
     }
     if (o.port !== undefined) c.port = o.port;
     if (o.otlpPort !== undefined) c.otlpPort = o.otlpPort;
+    if (o.otlpGrpcPort !== undefined) c.otlpGrpcPort = o.otlpGrpcPort;
     if (o.token !== undefined) c.token = o.token;
   }
   return c;

@@ -7,6 +7,8 @@ import { defaultConfig, type WorkbenchConfig } from '../config/index.js';
 import { QobsError } from '../errors.js';
 import type { OtlpStats, Signal, TextRegistry } from '../ingest/index.js';
 import { handlePush, ingestOtlpQueued, newOtlpStats, OtlpRequestError, Scraper } from '../ingest/index.js';
+import type { OtlpResponse } from '../ingest/index.js';
+import { GRPC, GrpcError, type GrpcListener, startOtlpGrpc } from './otlp-grpc.js';
 import { type IngestBatch, Store } from '../store/index.js';
 import { mountApi } from './api.js';
 import { ingestedMetricsText, ownMetricsText, RateTracker, type ServerStats } from './self-metrics.js';
@@ -51,6 +53,8 @@ export interface Workbench {
   url: string;
   /** Base URL of the OTLP listener, e.g. http://127.0.0.1:4318. */
   otlpUrl: string;
+  /** Address of the OTLP/gRPC listener, e.g. http://127.0.0.1:4317; undefined when it is off. */
+  otlpGrpcUrl?: string;
   store: Store;
   /** The Fastify instance of :8000, where plugins add routes. */
   app: FastifyInstance;
@@ -260,37 +264,78 @@ export async function startWorkbench(
     if (isProto(req)) reply.code(status).type('application/x-protobuf').send(statusBody(message));
     else reply.code(status).send({ code: status, message });
   });
+  /** One OTLP request into the store, then to the listeners: OTLP/HTTP and OTLP/gRPC alike. */
+  const ingestRequest = async (
+    signal: Signal,
+    contentType: string | undefined,
+    contentEncoding: string | undefined,
+    body: Buffer,
+  ): Promise<OtlpResponse> => {
+    const res = await ingestOtlpQueued(
+      store,
+      signal,
+      contentType,
+      contentEncoding,
+      body,
+      cfg.maxDecodedBytes,
+      otlpStats,
+    );
+    if (res.batch && res.status >= 200 && res.status < 300 && accepted.length > 0) {
+      const a: AcceptedOtlp = { signal, contentType, contentEncoding, body, batch: res.batch };
+      for (const l of accepted) {
+        try {
+          l(a);
+        } catch {
+          // a listener's failure must not turn a stored request into an error
+        }
+      }
+    }
+    return res;
+  };
   for (const signal of ['traces', 'metrics', 'logs'] as Signal[]) {
     otlpApp.post(`/v1/${signal}`, async (req, reply) => {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const res = await ingestOtlpQueued(
-        store,
+      const res = await ingestRequest(
         signal,
         req.headers['content-type'],
         req.headers['content-encoding'] as string | undefined,
-        body,
-        cfg.maxDecodedBytes,
-        otlpStats,
+        Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       );
-      if (res.batch && res.status >= 200 && res.status < 300 && accepted.length > 0) {
-        const a: AcceptedOtlp = {
-          signal,
-          contentType: req.headers['content-type'],
-          contentEncoding: req.headers['content-encoding'] as string | undefined,
-          body,
-          batch: res.batch,
-        };
-        for (const l of accepted) {
-          try {
-            l(a);
-          } catch {
-            // a listener's failure must not turn a stored request into an error
-          }
-        }
-      }
       reply.code(res.status).type(res.contentType).send(res.body);
     });
   }
+  // ---- OTLP/gRPC: the same ingest, refusals as gRPC statuses
+  const grpcIngest = async (signal: Signal, encoding: string | undefined, message: Buffer) => {
+    if (closing) throw new GrpcError(GRPC.UNAVAILABLE, 'the workbench is shutting down');
+    if (serverStats.inflight >= cfg.maxInflightRequests) {
+      serverStats.droppedBackpressure++;
+      throw new GrpcError(GRPC.UNAVAILABLE, 'ingest queue full, retry later');
+    }
+    serverStats.inflight++;
+    try {
+      const res = await ingestRequest(signal, 'application/x-protobuf', encoding, message);
+      return Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body);
+    } catch (err) {
+      const fault = classifyStorageFault(err);
+      if (fault) {
+        storageFaults.add(fault.reason);
+        throw new GrpcError(fault.status === 503 ? GRPC.UNAVAILABLE : GRPC.INTERNAL, fault.message);
+      }
+      if (err instanceof OtlpRequestError)
+        throw new GrpcError(
+          err.status === 413
+            ? GRPC.RESOURCE_EXHAUSTED
+            : err.status === 429 || err.status === 503
+              ? GRPC.UNAVAILABLE
+              : GRPC.INVALID_ARGUMENT,
+          err.message,
+        );
+      serverStats.httpErrors++;
+      throw err;
+    } finally {
+      serverStats.inflight--;
+    }
+  };
+  let grpc: GrpcListener | undefined;
   otlpApp.get('/healthz', async () => ({ status: 'ok' }));
 
   // ---- HTTP server
@@ -383,7 +428,7 @@ export async function startWorkbench(
           // a plugin's failure to stop must not keep the store from closing
         }
       }
-      await Promise.allSettled([app.close(), otlpApp.close()]);
+      await Promise.allSettled([app.close(), otlpApp.close(), grpc?.close()]);
       store.close();
     },
   };
@@ -397,9 +442,17 @@ export async function startWorkbench(
       if (r && typeof r.metricsText === 'function') pluginMetrics.push(r.metricsText);
     }
     await otlpApp.listen({ host: cfg.otlpHost, port: cfg.otlpPort });
+    if (cfg.otlpGrpcPort !== false) {
+      const port = cfg.otlpGrpcPort ?? (cfg.otlpPort === 0 ? 0 : 4317);
+      grpc = await startOtlpGrpc(
+        { token, maxBodyBytes: cfg.maxBodyBytes, ingest: grpcIngest },
+        { host: cfg.otlpHost, port },
+      );
+      wb.otlpGrpcUrl = `http://${hostPart(cfg.otlpHost)}:${grpc.port}`;
+    }
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {
-    await Promise.allSettled([app.close(), otlpApp.close()]);
+    await Promise.allSettled([app.close(), otlpApp.close(), grpc?.close()]);
     store.close();
     throw new WorkbenchError(
       'workbench_start_failed',

@@ -17,12 +17,13 @@ export function register(program: Command): void {
   program
     .command('up')
     .description(
-      'Run the workbench: OTLP ingest on :4318, dashboard, API and /metrics on :8000, one SQLite file',
+      'Run the workbench: OTLP ingest on :4318 (HTTP) and :4317 (gRPC), dashboard, API and /metrics on :8000, one SQLite file',
     )
     .option('--config <file>', 'configuration file (default ./qobs.yaml when present)')
     .option('--data <dir>', 'data directory (default ./.qobs, or ./.qobs/demo with --demo)')
     .option('--port <port>', 'HTTP port (default 8000)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)')
+    .option('--otlp-grpc-port <port>', "OTLP/gRPC port (default 4317; 'off': none)")
     .option('--host <host>', 'address to bind (default 127.0.0.1; any other requires a token)')
     .option('--no-alerts', 'do not run the alert evaluator and router')
     .option('--demo', 'also run the demo workloads (classifier, QAOA, canaries, injected faults)')
@@ -37,6 +38,7 @@ export function register(program: Command): void {
         data?: string;
         port?: string;
         otlpPort?: string;
+        otlpGrpcPort?: string;
         host?: string;
         json?: boolean;
         alerts?: boolean;
@@ -46,6 +48,7 @@ export function register(program: Command): void {
           dataDir: opts.data,
           port: port('--port', opts.port),
           otlpPort: port('--otlp-port', opts.otlpPort),
+          otlpGrpcPort: opts.otlpGrpcPort === 'off' ? false : port('--otlp-grpc-port', opts.otlpGrpcPort),
           host: opts.host,
         };
         const { stop } = await launchWorkbench({
