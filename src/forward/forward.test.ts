@@ -141,11 +141,13 @@ async function metricsOf(wb: Workbench): Promise<string> {
 /** An OTLP endpoint that answers from a script of statuses, then 200; records what it received. */
 function scriptedReceiver(script: Array<{ status: number; retryAfter?: string }>) {
   const received: Array<{ url: string; contentType: string; body: Buffer }> = [];
+  const state = { unavailable: false };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const step = script.shift() ?? { status: 200 };
+      // Unavailable: every request answered 503 (retryable), none recorded.
+      const step = state.unavailable ? { status: 503 } : (script.shift() ?? { status: 200 });
       if (step.status === 200)
         received.push({
           url: req.url ?? '',
@@ -158,6 +160,7 @@ function scriptedReceiver(script: Array<{ status: number; retryAfter?: string }>
   });
   return {
     received,
+    state,
     async listen(port = 0): Promise<string> {
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       closers.push(() => new Promise((r) => server.close(r)));
@@ -251,10 +254,10 @@ describe('OTLP forwarding', () => {
 
   it('keeps what it could not send across a restart and sends it once the receiver is up', async () => {
     const dataDir = tmp();
-    // A port with nothing listening: reserve one, then free it.
-    const probe = scriptedReceiver([]);
-    const url = await probe.listen();
-    await probe.close();
+    // The receiver is down (503) through the first run; a port freed instead could be taken by another test.
+    const receiver = scriptedReceiver([]);
+    receiver.state.unavailable = true;
+    const url = await receiver.listen();
     const cfg = { ...forwardConfig(url), urls: { traces: `${url}/v1/traces` } };
     const first = forwardPlugin(cfg, fast);
     let wb = await startWorkbench({ ...base, dataDir }, { plugins: [first] });
@@ -266,8 +269,7 @@ describe('OTLP forwarding', () => {
     expect(await metricsOf(wb)).toContain('qobs_forward_queue_requests{signal="traces"} 2');
     await wb.close();
 
-    const receiver = scriptedReceiver([]);
-    await receiver.listen(Number(new URL(url).port));
+    receiver.state.unavailable = false;
     const second = forwardPlugin(cfg, fast);
     wb = await startWorkbench({ ...base, dataDir }, { plugins: [second] });
     closers.push(() => wb.close());
@@ -305,9 +307,9 @@ describe('OTLP forwarding', () => {
   });
 
   it('bounds the queue in bytes, dropping the oldest and counting them', async () => {
-    const probe = scriptedReceiver([]);
-    const url = await probe.listen();
-    await probe.close();
+    const down = scriptedReceiver([]);
+    down.state.unavailable = true;
+    const url = await down.listen();
     const plugin = forwardPlugin(
       { ...forwardConfig(url, { maxQueueBytes: 600 }), urls: { logs: `${url}/v1/logs` } },
       {

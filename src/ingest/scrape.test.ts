@@ -36,13 +36,13 @@ describe('Scraper', () => {
     const port = (server.address() as AddressInfo).port;
     const s = store();
     const scraper = new Scraper(s, [
-      { job: 'devices', url: `http://127.0.0.1:${port}/metrics`, intervalMs: 60_000, timeoutMs: 2000 },
+      { job: 'devices', url: `http://127.0.0.1:${port}/metrics`, intervalMs: 60_000, timeoutMs: 15_000 },
     ]);
     await scraper.scrapeTarget({
       job: 'devices',
       url: `http://127.0.0.1:${port}/metrics`,
       intervalMs: 60_000,
-      timeoutMs: 2000,
+      timeoutMs: 15_000,
     });
     expect(latest(s, 'quantum_device_status')).toEqual([
       {
@@ -66,7 +66,7 @@ describe('Scraper', () => {
       job: 'devices',
       url: `http://127.0.0.1:${port}/metrics`,
       intervalMs: 60_000,
-      timeoutMs: 2000,
+      timeoutMs: 15_000,
     });
     expect(latest(s, 'up')[0].v).toBe(0);
     await new Promise((r) => setTimeout(r, 5));
@@ -123,7 +123,7 @@ describe('Scraper', () => {
       job: 'j',
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
       intervalMs: 60_000,
-      timeoutMs: 2000,
+      timeoutMs: 15_000,
     };
     const s = store();
     const scraper = new Scraper(s, [target]);

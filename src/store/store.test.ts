@@ -216,10 +216,16 @@ describe('Store', () => {
   it('prunes the oldest data first while above the size cap', () => {
     const store = Store.open({ dataDir: tmp(), maxBytes: 600_000, retentionMs: 1e12, chunkSamples: 20 });
     const now = T0 + 200 * 60_000;
+    // Values that do not compress (a fixed-seed generator, so every run stores the same bytes).
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let k = 0; k < 200; k++) {
       const samples = [];
       for (let i = 0; i < 200; i++)
-        samples.push({ labels: { __name__: 'cap', i: String(i) }, t: T0 + k * 60_000, v: Math.random() });
+        samples.push({ labels: { __name__: 'cap', i: String(i) }, t: T0 + k * 60_000, v: next() });
       store.ingest({
         samples,
         logs: [
