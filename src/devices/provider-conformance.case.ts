@@ -249,7 +249,7 @@ export function runProviderConformance(h: ProviderHarness): void {
     const sleeps: number[] = [];
     const errors: unknown[] = [];
     const retry = (more: RetryOptions = {}): RetryOptions & PollOptions => ({
-      timeoutMs: 2000,
+      timeoutMs: 15_000, // far above any answer of the local server, also on a loaded machine
       maxAttempts: 3,
       backoffMs: 1,
       pollMs: 10,

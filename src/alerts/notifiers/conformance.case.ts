@@ -160,7 +160,7 @@ export function runNotifierConformance(h: NotifierHarness): void {
     function setup(dbPath = ':memory:', opts: { baseDelayMs?: number } = {}) {
       const db = new Database(dbPath);
       const store = new AlertStore(db);
-      const config = parseRouterConfig(routerYaml(h, fake.config), 'test', { httpTimeoutMs: 2000 });
+      const config = parseRouterConfig(routerYaml(h, fake.config), 'test', { httpTimeoutMs: 15_000 });
       const router = new Router(config, store, { externalURL: 'http://127.0.0.1:8000' });
       const worker = new OutboxWorker(store, config, {
         baseDelayMs: opts.baseDelayMs ?? 20,
