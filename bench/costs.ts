@@ -1,7 +1,8 @@
 // Benchmark `costs`: time of `GET /api/costs` (the Costs page's request) over a store holding a month of
 // executions, each with its span, its execution log line and its cost event, plus the cost counter scraped every
-// 15 s; three 30-day budgets and a what-if estimate. Target: under 1 s for the 30-day range (the first request,
-// which reads the budgets' periods from their start, is reported apart).
+// 15 s; three monthly budgets and a what-if estimate. Target: under 1 s for the 30-day range (the first request,
+// which reads the budgets' periods from their start, is reported apart). The per-day sums are built in the
+// background as lines arrive; the time to build them for the seeded month is reported too.
 // `npm run bench -- costs [--quick]`; the last line is one JSON object.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -154,6 +155,17 @@ try {
     `seeded ${EXECUTIONS} executions (span, 2 log lines each) over ${DAYS} days in ${seedMs.toFixed(0)} ms`,
   );
 
+  // The workbench sums the stored lines per day in the background (here all at once, the seeding having held the
+  // event loop); wait until it reports no lag, as a workbench that has been running would be.
+  const lagStart = performance.now();
+  for (let i = 0; ; i++) {
+    const text = await (await fetch(`${wb.url}/metrics`)).text();
+    if (/^qobs_costs_api_day_sums_lag_lines 0$/m.test(text)) break;
+    if (i > 6000) throw new Error('the per-day sums did not catch up in 5 minutes');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const daySumsCatchUpMs = performance.now() - lagStart;
+  console.error(`per-day sums built in the background in ${daySumsCatchUpMs.toFixed(0)} ms`);
   // The first request reads each budget period from its start; later ones add only the lines stored since.
   const cold = performance.now();
   await (await fetch(`${wb.url}/api/costs?start=${endMs - 3_600_000}&end=${endMs}`)).json();
@@ -194,13 +206,14 @@ try {
       costEvents: EXECUTIONS,
       days: DAYS,
       budgets: 3,
+      daySumsCatchUpMs: Number(daySumsCatchUpMs.toFixed(0)),
       apiMsFirstRequest: Number(firstRequestMs.toFixed(1)),
       apiMs1hMedian: Number(timings['1h'].toFixed(1)),
       apiMs24hMedian: Number(timings['24h'].toFixed(1)),
       apiMs30dMedian: Number(timings['30d'].toFixed(1)),
       apiMs30dFirst: Number(firsts['30d'].toFixed(1)),
       targetMs30d: 1000,
-      metTarget: timings['30d'] < 1000,
+      metTarget: timings['30d'] < 1000 && firsts['30d'] < 1000,
       totalUsd: Number(check.total.toFixed(2)),
     }),
   );
