@@ -2,11 +2,13 @@
 // client in a second process over loopback to an in-process workbench; bytes on disk per stored span and
 // sample; the server's peak resident memory over the run. Last stdout line: one JSON object.
 //   npm run bench -- ingest [--quick] [--only spans|samples] [--server workbench|minimal|minimal-group-commit]
+//                           [--protocol http|grpc]
 // The server is the compiled build (dist/, what `qobs up` runs): run `npm run build` first.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,12 +110,46 @@ function sampleTemplate(worker: number): { body: Buffer; timeOffsets: number[] }
 }
 
 /** Client process: sends batches for `durationMs` and prints {items, elapsedMs, errors}. */
-async function client(otlpUrl: string, kind: 'spans' | 'samples', durationMs: number): Promise<void> {
+async function client(
+  otlpUrl: string,
+  kind: 'spans' | 'samples',
+  durationMs: number,
+  protocol: 'http' | 'grpc',
+): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
   const url = new URL(`${otlpUrl}/v1/${kind === 'spans' ? 'traces' : 'metrics'}`);
   const prefix = randomBytes(4);
   let items = 0;
   let errors = 0;
+  // gRPC: one HTTP/2 connection per worker, one unary Export call at a time on it (as an exporter does).
+  const sessions = protocol === 'grpc' ? Array.from({ length: WORKERS }, () => http2.connect(otlpUrl)) : [];
+  const grpcPath =
+    kind === 'spans'
+      ? '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
+      : '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+  const head = Buffer.alloc(5);
+  const sendGrpc = (w: number, body: Buffer) =>
+    new Promise<number>((resolve) => {
+      const req = sessions[w].request({
+        ':method': 'POST',
+        ':path': grpcPath,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      let status = -1;
+      req.on('response', (h) => {
+        if (h['grpc-status'] !== undefined) status = Number(h['grpc-status']);
+      });
+      req.on('trailers', (t) => {
+        status = Number(t['grpc-status']);
+      });
+      req.on('data', () => {});
+      req.on('end', () => resolve(status === 0 ? 200 : 0));
+      req.on('error', () => resolve(0));
+      head.writeUInt32BE(body.length, 1);
+      req.write(head);
+      req.end(body);
+    });
   const send = (body: Buffer) =>
     new Promise<number>((resolve) => {
       const req = http.request(
@@ -146,7 +182,7 @@ async function client(otlpUrl: string, kind: 'spans' | 'samples', durationMs: nu
           body.writeBigUInt64BE(BigInt(n * 16 + (i >> 5)), t + 8);
           body.writeBigUInt64BE(BigInt(seq + i), s);
         }
-        if ((await send(body)) === 200) items += BATCH;
+        if ((await (protocol === 'grpc' ? sendGrpc(w, body) : send(body))) === 200) items += BATCH;
         else errors++;
       }
     } else {
@@ -155,7 +191,7 @@ async function client(otlpUrl: string, kind: 'spans' | 'samples', durationMs: nu
         // Every series moves 15 s per batch: a realistic scrape interval for the chunk encoding.
         const ns = BigInt(T0_MS + n * 15_000) * 1_000_000n;
         for (const off of timeOffsets) body.writeBigUInt64LE(ns, off);
-        if ((await send(body)) === 200) items += BATCH;
+        if ((await (protocol === 'grpc' ? sendGrpc(w, body) : send(body))) === 200) items += BATCH;
         else errors++;
       }
     }
@@ -163,6 +199,7 @@ async function client(otlpUrl: string, kind: 'spans' | 'samples', durationMs: nu
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
   process.stdout.write(`${JSON.stringify({ items, elapsedMs: Date.now() - start, errors })}\n`);
   agent.destroy();
+  for (const s of sessions) s.close();
 }
 
 type ServerKind = 'workbench' | 'minimal' | 'minimal-group-commit';
@@ -182,7 +219,7 @@ async function startServer(dir: string, server: ServerKind) {
       selfScrapeIntervalMs: 0,
       maxInflightRequests: 64,
     });
-    return { store: wb.store, otlpUrl: wb.otlpUrl, close: () => wb.close() };
+    return { store: wb.store, otlpUrl: wb.otlpUrl, grpcUrl: wb.otlpGrpcUrl, close: () => wb.close() };
   }
   const store = Store.open({ dataDir: dir });
   const app = Fastify({ logger: false, bodyLimit: 16 << 20 });
@@ -208,6 +245,7 @@ async function startServer(dir: string, server: ServerKind) {
   return {
     store,
     otlpUrl,
+    grpcUrl: undefined as string | undefined,
     close: async () => {
       await app.close();
       store.close();
@@ -220,6 +258,7 @@ async function runPhase(
   durationMs: number,
   rss: { max: number },
   server: ServerKind,
+  protocol: 'http' | 'grpc',
 ) {
   const dir = mkdtempSync(path.join(tmpdir(), 'qobs-bench-ingest-'));
   const wb = await startServer(dir, server);
@@ -231,7 +270,16 @@ async function runPhase(
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', self, '--client', wb.otlpUrl, kind, String(durationMs)],
+    [
+      '--import',
+      'tsx',
+      self,
+      '--client',
+      protocol === 'grpc' ? wb.grpcUrl! : wb.otlpUrl,
+      kind,
+      String(durationMs),
+      protocol,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -309,7 +357,7 @@ function decodeCeiling(): { spans: number; samples: number } {
 async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--client') {
-    await client(args[1], args[2] as 'spans' | 'samples', Number(args[3]));
+    await client(args[1], args[2] as 'spans' | 'samples', Number(args[3]), args[4] as 'http' | 'grpc');
     return;
   }
   const quick = args.includes('--quick');
@@ -332,12 +380,20 @@ async function main() {
   const server = (args.includes('--server') ? args[args.indexOf('--server') + 1] : 'workbench') as ServerKind;
   if (!['workbench', 'minimal', 'minimal-group-commit'].includes(server))
     throw new Error(`--server must be workbench, minimal or minimal-group-commit, not '${server}'`);
-  const spans = only === 'samples' ? skipped : await runPhase('spans', phaseMs, rss, server);
-  const samples = only === 'spans' ? skipped : await runPhase('samples', phaseMs, rss, server);
+  const protocol = (args.includes('--protocol') ? args[args.indexOf('--protocol') + 1] : 'http') as
+    | 'http'
+    | 'grpc';
+  if (!['http', 'grpc'].includes(protocol))
+    throw new Error(`--protocol must be http or grpc, not '${protocol}'`);
+  if (protocol === 'grpc' && server !== 'workbench')
+    throw new Error('--protocol grpc needs --server workbench');
+  const spans = only === 'samples' ? skipped : await runPhase('spans', phaseMs, rss, server, protocol);
+  const samples = only === 'spans' ? skipped : await runPhase('samples', phaseMs, rss, server, protocol);
   const result = {
     bench: 'ingest',
     quick,
     server,
+    protocol,
     phase_seconds: phaseMs / 1000,
     batch: BATCH,
     client_connections: WORKERS,
