@@ -628,14 +628,24 @@ describe('costs API per-day sums kept in the store', () => {
         retentionMs: 10 * DAY,
       },
       {
-        plugins: [costsApiPlugin({ catalogue: defaultCatalogue(), clock: () => NOW })],
+        plugins: [
+          costsApiPlugin({
+            catalogue: defaultCatalogue(),
+            clock: () => NOW,
+            budgets: [{ name: 'may', amountUsd: 1e6 }],
+          }),
+        ],
         log: () => {},
       },
     );
-  const events = async (wb: Workbench, days = 30) => {
+  const doc = async (wb: Workbench, days = 30) => {
     const res = await fetch(`${wb.url}/api/costs?start=${NOW - days * DAY}&end=${NOW}`);
-    return ((await res.json()) as CostsDoc).events;
+    return (await res.json()) as CostsDoc;
   };
+  const events = async (wb: Workbench) => (await doc(wb)).events;
+  const MAY = [Date.parse('2026-05-01T00:00:00Z'), Date.parse('2026-06-01T00:00:00Z')];
+  /** The month budget's spend, summed from the costs (a period counts all of its stored costs, [start, end)). */
+  const inMay = (cs: Cost[]) => sum(cs.filter((c) => c.t >= MAY[0] && c.t < MAY[1]).map((c) => c.amount));
   const metric = async (wb: Workbench, name: string) => {
     const text = await (await fetch(`${wb.url}/metrics`)).text();
     const line = text
@@ -659,6 +669,7 @@ describe('costs API per-day sums kept in the store', () => {
           const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-days-'));
           let wb = await open(dir);
           const stored: Cost[] = [];
+          const all: Cost[] = [];
           try {
             for (const [i, batch] of batches.entries()) {
               const cs = batch.map((c) => ({
@@ -669,15 +680,18 @@ describe('costs API per-day sums kept in the store', () => {
               const now = cs.filter((c) => c.t <= NOW && c.t > NOW - 30 * DAY);
               wb.store.ingest({ logs: cs.map((c) => costLog(c)) });
               stored.push(...now);
+              all.push(...cs);
               // Every other batch lets the background sum it first; a restart in the middle keeps the sums.
               if (i % 2) await new Promise((r) => setTimeout(r, 150));
               if (i === 1) {
                 await wb.close();
                 wb = await open(dir);
               }
-              const e = await events(wb);
-              expect(e.count).toBe(stored.length);
-              expect(e.total).toBeCloseTo(sum(stored.map((c) => c.amount)), 6);
+              const d = await doc(wb);
+              expect(d.events.count).toBe(stored.length);
+              expect(d.events.total).toBeCloseTo(sum(stored.map((c) => c.amount)), 6);
+              // The month's budget, read first from the slot tables, then by log id.
+              expect((d.budgets as BudgetView[])[0].spent).toBeCloseTo(inMay(all), 6);
             }
           } finally {
             await wb.close();
@@ -689,20 +703,33 @@ describe('costs API per-day sums kept in the store', () => {
     );
   }, 60_000);
 
+  it('shows no exhaustion date when the burn rate would take the budget past the latest date a Date holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-far-'));
+    const wb = await open(dir);
+    try {
+      // 0.001 USD in the last 12 hours against 1,000,000 USD: 5 × 10^8 days away, after the year 275760.
+      wb.store.ingest({ logs: [costLog({ ...base, t: NOW - 12 * HOUR, amount: 0.001 })] });
+      const may = ((await doc(wb)).budgets as BudgetView[])[0];
+      expect(may.burnRatePerDay).toBeGreaterThan(0);
+      expect(may.projectedExhaustion).toBeNull();
+      expect(may.exhaustsBeforePeriodEnd).toBe(false);
+    } finally {
+      await wb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads directly the days retention cut into, and rebuilds when a deleted newest line leaves its id to a new one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-retention-'));
-    const wb = await open(dir);
+    let wb = await open(dir);
     try {
       const costs: Cost[] = [];
       for (let t = NOW - 20 * DAY + 1234; t <= NOW; t += 3 * HOUR)
         costs.push({ ...base, t, amount: 1 + (t % 7) });
       wb.store.ingest({ logs: costs.map((c) => costLog(c)) });
-      // A late line from 15 days ago is the newest line when the days are summed.
-      const late = { ...base, t: NOW - 15 * DAY, amount: 100 };
-      wb.store.ingest({ logs: [costLog(late)] });
-      expect((await events(wb)).total).toBeCloseTo(sum(costs.map((c) => c.amount)) + 100, 6);
+      expect((await events(wb)).total).toBeCloseTo(sum(costs.map((c) => c.amount)), 6);
       expect(await metric(wb, 'qobs_costs_api_day_sums_lag_lines')).toBe(0);
-      // Retention deletes everything older than 10 days, the late line included, cutting into a day.
+      // Retention deletes everything older than 10 days, cutting into a day of the month's budget period.
       const cut = NOW - 10 * DAY;
       wb.store.enforceRetention(NOW);
       const kept = costs.filter((c) => c.t >= cut);
@@ -710,13 +737,30 @@ describe('costs API per-day sums kept in the store', () => {
       let e = await events(wb);
       expect(e.count).toBe(kept.length);
       expect(e.total).toBeCloseTo(sum(kept.map((c) => c.amount)), 6);
-      // The next line takes the deleted late line's id: the sums notice, rebuild, and count it once.
+      expect(await metric(wb, 'qobs_costs_api_cache_resets_total')).toBe(0);
+      // After a restart the month's budget is read from the slot tables after the day retention cut into (whose
+      // rows still count the deleted lines), and directly up to the end of that day.
+      await wb.close();
+      wb = await open(dir);
+      let may = ((await doc(wb)).budgets as BudgetView[])[0];
+      expect(may.spent).toBeCloseTo(inMay(kept), 6);
+      expect(may.burnDown[may.burnDown.length - 1].spent).toBeCloseTo(may.spent, 9);
+      // A late line from 15 days ago is the newest line when the sums are brought up to date; retention then
+      // deletes it, and the next line takes its id: the sums notice, rebuild, and count that line once.
+      const late = { ...base, t: NOW - 15 * DAY, amount: 100 };
+      wb.store.ingest({ logs: [costLog(late)] });
+      expect((await events(wb)).total).toBeCloseTo(sum(kept.map((c) => c.amount)) + 100, 6);
+      wb.store.enforceRetention(NOW);
       const next = { ...base, t: NOW - HOUR, amount: 2.5 };
       wb.store.ingest({ logs: [costLog(next)] });
       e = await events(wb);
       expect(e.count).toBe(kept.length + 1);
       expect(e.total).toBeCloseTo(sum(kept.map((c) => c.amount)) + 2.5, 6);
       expect(await metric(wb, 'qobs_costs_api_cache_resets_total')).toBe(1);
+      await wb.close();
+      wb = await open(dir);
+      may = ((await doc(wb)).budgets as BudgetView[])[0];
+      expect(may.spent).toBeCloseTo(inMay([...kept, next]), 6);
     } finally {
       await wb.close();
       rmSync(dir, { recursive: true, force: true });

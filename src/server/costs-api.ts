@@ -87,7 +87,10 @@ export interface BudgetView {
   readonly burnRatePerDay: number | null;
   /** `burnRatePerDay` over `sustainablePerDay` (1: on pace to spend exactly the limit by the period's end). */
   readonly burnRateMultiple: number | null;
-  /** When the budget runs out at that rate (ISO), or when it ran out; null when nothing is being spent. */
+  /**
+   * When the budget runs out at that rate (ISO), or when it ran out; null when nothing is being spent (or at a
+   * rate so small that it would run out after the year 275760).
+   */
   readonly projectedExhaustion: string | null;
   readonly exhausted: boolean;
   readonly exhaustsBeforePeriodEnd: boolean;
@@ -401,17 +404,8 @@ class PeriodSums {
     readonly bucketMs: number,
   ) {}
 
-  update(st: Statements, lastId: number): boolean {
-    if (lastId <= this.lastId) return true;
-    const bucket = ns(this.bucketMs);
-    const from = ns(this.periodStartMs);
-    const to = ns(this.periodEndMs);
-    const spend = (
-      this.lastId === 0
-        ? st.spendFrom.all(from, to, lastId, bucket)
-        : st.spendSince.all(this.lastId, lastId, from, to, bucket)
-    ) as Row[];
-    for (const r of spend) {
+  private addSpend(rows: Row[]): void {
+    for (const r of rows) {
       const g: SpendGroup = {
         provider: str(r.provider),
         device: str(r.device),
@@ -429,12 +423,10 @@ class PeriodSums {
           old.firstMs = Math.min(old.firstMs ?? Number.POSITIVE_INFINITY, g.firstMs);
       } else this.spend.set(k, g);
     }
-    const runs = (
-      this.lastId === 0
-        ? st.runsFrom.all(bucket, from, to, lastId)
-        : st.runsSince.all(bucket, this.lastId, lastId, from, to)
-    ) as Row[];
-    for (const r of runs) {
+  }
+
+  private addRuns(rows: Row[]): void {
+    for (const r of rows) {
       const g = runGroup(r);
       const k = `${g.device}\u0000${String(g.shots)}\u0000${g.status}\u0000${g.bucket}`;
       const old = this.runs.get(k);
@@ -443,7 +435,53 @@ class PeriodSums {
         old.firstMs = Math.min(old.firstMs, g.firstMs);
       } else this.runs.set(k, g);
     }
-    this.lastId = lastId;
+  }
+
+  /** Whether the period and its buckets are whole slots of the slot tables. */
+  private slotted(): boolean {
+    return (
+      this.bucketMs % SLOT_MS === 0 && this.periodStartMs % SLOT_MS === 0 && this.periodEndMs % SLOT_MS === 0
+    );
+  }
+
+  update(st: Statements, lastId: number, tables?: CostSums): boolean {
+    const bucket = ns(this.bucketMs);
+    const from = ns(this.periodStartMs);
+    const to = ns(this.periodEndMs);
+    if (this.lastId === 0 && tables && this.slotted()) {
+      // First read of the period from the slot tables, up to their high-water mark; the day of the oldest stored
+      // line and before (which deletions may have cut into since they were summed) read directly.
+      tables.catchUp();
+      const mark = tables.lastId();
+      const oldest = tables.oldestDay() === undefined ? undefined : tables.floorDay();
+      if (oldest !== undefined) {
+        const cut = Math.min(this.periodEndMs, Math.max(this.periodStartMs, (oldest + 1) * DAY_MS));
+        if (cut > this.periodStartMs) {
+          this.addSpend(st.spendFrom.all(from, ns(cut), mark, bucket) as Row[]);
+          this.addRuns(st.runsFrom.all(bucket, from, ns(cut), mark) as Row[]);
+        }
+        if (this.periodEndMs > cut) {
+          const rows = tables.slotRows(cut, this.periodEndMs, this.bucketMs);
+          this.addSpend(rows.spend);
+          this.addRuns(rows.runs);
+        }
+      }
+      this.lastId = mark;
+    }
+    if (lastId > this.lastId) {
+      const first = this.lastId === 0;
+      this.addSpend(
+        (first
+          ? st.spendFrom.all(from, to, lastId, bucket)
+          : st.spendSince.all(this.lastId, lastId, from, to, bucket)) as Row[],
+      );
+      this.addRuns(
+        (first
+          ? st.runsFrom.all(bucket, from, to, lastId)
+          : st.runsSince.all(bucket, this.lastId, lastId, from, to)) as Row[],
+      );
+      this.lastId = lastId;
+    }
     return this.spend.size + this.runs.size <= MAX_PERIOD_GROUPS;
   }
 }
@@ -463,7 +501,26 @@ const COSTS_MIGRATIONS: readonly string[] = [
     n INTEGER NOT NULL, first_ns INTEGER NOT NULL, PRIMARY KEY (day, k)) WITHOUT ROWID;
   CREATE TABLE costs_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `,
+  // 2: spend and local runs per 3-minute slot, from which budget periods' burn-down buckets are summed; every sum
+  // starts again from the first log line so that all tables share one high-water mark.
+  `
+  CREATE TABLE costs_slot_spend (slot INTEGER NOT NULL, k TEXT NOT NULL, provider, device, project, currency,
+    amount REAL NOT NULL, first_ns INTEGER, PRIMARY KEY (slot, k)) WITHOUT ROWID;
+  CREATE TABLE costs_slot_runs (slot INTEGER NOT NULL, k TEXT NOT NULL, device, shots, status,
+    n INTEGER NOT NULL, first_ns INTEGER NOT NULL, PRIMARY KEY (slot, k)) WITHOUT ROWID;
+  DELETE FROM costs_day_events;
+  DELETE FROM costs_day_runs;
+  DELETE FROM costs_state;
+  `,
 ];
+
+/**
+ * Length of a slot of the slot tables. Every burn-down bucket of a budget whose period is a whole number of days
+ * (calendar periods, integer period_days) is 3 × days minutes long and epoch-aligned, so it is a whole number of
+ * slots, and every such period starts on a slot boundary.
+ */
+const SLOT_MS = 180_000;
+const SLOT_NS = BigInt(SLOT_MS) * MS_NS;
 
 /** Log ids summed per step of the background catch-up, so a backlog never holds the event loop for long. */
 const CATCH_UP_IDS = 50_000;
@@ -478,11 +535,19 @@ const CATCH_UP_IDS = 50_000;
  * If the line at the high-water mark has gone or changed (ids can be reused once the newest lines are deleted),
  * the sums are dropped and rebuilt (counted).
  */
-class DayTable {
+class CostSums {
   private readonly db: Store['db'];
   private readonly st: {
+    newEvents: Statement;
+    newRuns: Statement;
     events: Statement;
     runs: Statement;
+    slotSpend: Statement;
+    slotRuns: Statement;
+    readSlotSpend: Statement;
+    readSlotRuns: Statement;
+    purgeSlotSpend: Statement;
+    purgeSlotRuns: Statement;
     readEvents: Statement;
     readRuns: Statement;
     getState: Statement;
@@ -501,14 +566,28 @@ class DayTable {
     migrate(this.db, 'costs', COSTS_MIGRATIONS);
     const db = this.db;
     const ok = OK;
+    // The fields of the lines being added are extracted once into temporary tables, then summed per day and per
+    // slot from there (extracting is most of the cost).
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS costs_new_events (time_ns, provider, device, currency, version, project, a);
+      CREATE TEMP TABLE IF NOT EXISTS costs_new_runs (time_ns, provider, device, shots, status);`);
+    const minFirst = `COALESCE(MIN(first_ns, excluded.first_ns), first_ns, excluded.first_ns)`;
     this.st = {
+      newEvents: db.prepare(
+        `INSERT INTO temp.costs_new_events (time_ns, provider, device, currency, version, project, a)
+         SELECT time_ns, provider, device, currency, version, project, a
+         FROM (SELECT ${EVENT_FIELDS}, ${VERSION} AS version, ${PROJECT} AS project
+           FROM logs WHERE id > ? AND id <= ? AND ${COST_EVENTS})`,
+      ),
+      newRuns: db.prepare(
+        `INSERT INTO temp.costs_new_runs (time_ns, provider, device, shots, status)
+         SELECT time_ns, ${A('$.provider')}, ${A('$.device')}, ${SHOTS}, ${STATUS}
+         FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS}`,
+      ),
       events: db.prepare(
-        `WITH e AS MATERIALIZED (SELECT ${EVENT_FIELDS}, ${VERSION} AS version
-           FROM logs WHERE id > ? AND id <= ? AND ${COST_EVENTS})
-         INSERT INTO costs_day_events (day, k, provider, device, currency, version, n, amount, bad)
+        `INSERT INTO costs_day_events (day, k, provider, device, currency, version, n, amount, bad)
          SELECT time_ns / ${DAY_NS}, json_array(provider, device, currency, version), provider, device, currency,
            version, COUNT(*), TOTAL(CASE WHEN ${ok} THEN a END), SUM(NOT ${ok})
-         FROM e WHERE true GROUP BY 1, 2
+         FROM temp.costs_new_events WHERE true GROUP BY 1, 2
          ON CONFLICT (day, k) DO UPDATE SET n = n + excluded.n, amount = amount + excluded.amount,
            bad = bad + excluded.bad`,
       ),
@@ -516,12 +595,34 @@ class DayTable {
         `INSERT INTO costs_day_runs (day, k, provider, device, shots, status, n, first_ns)
          SELECT time_ns / ${DAY_NS}, json_array(provider, device, shots, status), provider, device, shots, status,
            COUNT(*), MIN(time_ns)
-         FROM (SELECT ${A('$.provider')} AS provider, ${A('$.device')} AS device, ${SHOTS} AS shots,
-             ${STATUS} AS status, time_ns
-           FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS})
-         WHERE true GROUP BY 1, 2
+         FROM temp.costs_new_runs WHERE true GROUP BY 1, 2
          ON CONFLICT (day, k) DO UPDATE SET n = n + excluded.n, first_ns = MIN(first_ns, excluded.first_ns)`,
       ),
+      slotSpend: db.prepare(
+        `INSERT INTO costs_slot_spend (slot, k, provider, device, project, currency, amount, first_ns)
+         SELECT time_ns / ${SLOT_NS}, json_array(provider, device, project, currency), provider, device, project,
+           currency, TOTAL(CASE WHEN ${ok} THEN a END), MIN(CASE WHEN ${ok} AND a > 0 THEN time_ns END)
+         FROM temp.costs_new_events WHERE true GROUP BY 1, 2
+         ON CONFLICT (slot, k) DO UPDATE SET amount = amount + excluded.amount, first_ns = ${minFirst}`,
+      ),
+      slotRuns: db.prepare(
+        `INSERT INTO costs_slot_runs (slot, k, device, shots, status, n, first_ns)
+         SELECT time_ns / ${SLOT_NS}, json_array(device, shots, status), device, shots, status, COUNT(*),
+           MIN(time_ns)
+         FROM temp.costs_new_runs WHERE provider = 'local' GROUP BY 1, 2
+         ON CONFLICT (slot, k) DO UPDATE SET n = n + excluded.n, first_ns = MIN(first_ns, excluded.first_ns)`,
+      ),
+      readSlotSpend: db.prepare(
+        `SELECT provider, device, project, currency, slot / ? AS bucket, TOTAL(amount) AS amount,
+           MIN(first_ns) AS first_ns
+         FROM costs_slot_spend WHERE slot >= ? AND slot < ? GROUP BY 1, 2, 3, 4, 5`,
+      ),
+      readSlotRuns: db.prepare(
+        `SELECT device, shots, status, slot / ? AS bucket, SUM(n) AS n, MIN(first_ns) AS first_ns
+         FROM costs_slot_runs WHERE slot >= ? AND slot < ? GROUP BY 1, 2, 3, 4`,
+      ),
+      purgeSlotSpend: db.prepare('DELETE FROM costs_slot_spend WHERE slot < ?'),
+      purgeSlotRuns: db.prepare('DELETE FROM costs_slot_runs WHERE slot < ?'),
       readEvents: db.prepare(
         'SELECT provider, device, currency, version, day, n, amount, bad FROM costs_day_events WHERE day >= ? AND day < ?',
       ),
@@ -558,33 +659,71 @@ class DayTable {
       if (from > 0) {
         const at = this.st.lineAt.get(from) as bigint | undefined;
         if (from > lastLogId || at === undefined || at !== this.st.getState.get('days_last_time_ns')) {
-          this.db.exec('DELETE FROM costs_day_events; DELETE FROM costs_day_runs');
+          this.db.exec(
+            `DELETE FROM costs_day_events; DELETE FROM costs_day_runs; DELETE FROM costs_slot_spend;
+             DELETE FROM costs_slot_runs; DELETE FROM costs_state WHERE name = 'days_floor'`,
+          );
           from = 0;
           this.rebuilds++;
         }
       }
       const to = Math.min(lastLogId, from + maxIds);
       if (to > from) {
-        this.st.events.run(from, to);
-        this.st.runs.run(from, to);
+        this.st.newEvents.run(from, to);
+        this.st.newRuns.run(from, to);
+        this.st.events.run();
+        this.st.runs.run();
+        this.st.slotSpend.run();
+        this.st.slotRuns.run();
+        this.db.exec('DELETE FROM temp.costs_new_events; DELETE FROM temp.costs_new_runs');
         // The mark is the newest line at or before `to` that exists, with its time to recognise it later.
         const line = this.st.lineAtOrBefore.get(to) as { id: bigint; time_ns: bigint } | undefined;
         this.st.setState.run('days_last_id', line?.id ?? 0n);
         this.st.setState.run('days_last_time_ns', line?.time_ns ?? 0n);
       }
-      const minDay = this.oldestDay();
+      // The floor: the latest day that deletions may have cut into. It only rises (a late line older than it
+      // makes an older day the oldest, but the floor's own rows may still count lines deleted before).
+      const oldest = this.oldestDay();
+      const floor = this.floorDay();
+      const minDay = oldest === undefined ? floor : Math.max(oldest, floor ?? oldest);
       if (minDay !== undefined) {
+        if (minDay !== floor) this.st.setState.run('days_floor', BigInt(minDay));
         this.st.purgeEvents.run(minDay);
         this.st.purgeRuns.run(minDay);
+        const minSlot = (minDay * DAY_MS) / SLOT_MS;
+        this.st.purgeSlotSpend.run(minSlot);
+        this.st.purgeSlotRuns.run(minSlot);
       }
       return to >= lastLogId;
     })();
   }
 
-  /** The UTC day of the oldest stored line (deletions may have cut into it), or undefined with no lines. */
+  /**
+   * The latest UTC day that retention or the size cap may have cut into since the sums began: the day of the
+   * oldest stored line, or a later one that was the oldest before. Its rows and those before it are not used.
+   */
+  floorDay(): number | undefined {
+    const v = this.st.getState.get('days_floor') as bigint | undefined;
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** The UTC day of the oldest stored line, or undefined with no lines. */
   oldestDay(): number | undefined {
     const t = this.st.minTime.get() as bigint | null;
     return t === null ? undefined : Number(t / DAY_NS);
+  }
+
+  /**
+   * Spend and local runs of [startMs, endMs) summed into buckets of `bucketMs` (all three whole slots), as the
+   * budget period statements give them.
+   */
+  slotRows(startMs: number, endMs: number, bucketMs: number): { spend: Row[]; runs: Row[] } {
+    // As integers: a number would be bound as a real, and slot / 31.0 is no bucket index.
+    const args = [bucketMs, startMs, endMs].map((ms) => BigInt(ms / SLOT_MS));
+    return {
+      spend: this.st.readSlotSpend.all(...args) as Row[],
+      runs: this.st.readSlotRuns.all(...args) as Row[],
+    };
   }
 
   /** Rows of the days in [fromDay, toDay). */
@@ -603,7 +742,7 @@ class DayTable {
  */
 function rangeRows(
   st: Statements,
-  days: DayTable,
+  days: CostSums,
   startMs: number,
   endMs: number,
 ): { events: Row[]; executions: Row[] } {
@@ -612,7 +751,7 @@ function rangeRows(
     executions: st.executions.all(DAY_NS, from, to) as Row[],
   });
   days.catchUp();
-  const oldest = days.oldestDay();
+  const oldest = days.oldestDay() === undefined ? undefined : days.floorDay();
   // Whole days are [firstWhole, lastWhole): from the first midnight strictly after start, and after the oldest day.
   const firstWhole = Math.max(Math.floor(startMs / DAY_MS) + 1, oldest === undefined ? 0 : oldest + 1);
   const lastWhole = Math.floor(endMs / DAY_MS);
@@ -677,6 +816,8 @@ function burn(
   let projectedMs: number | null = null;
   if (exhaustedAtMs !== undefined) projectedMs = exhaustedAtMs;
   else if (rate !== null && rate > 0) projectedMs = nowMs + (remaining / rate) * DAY_MS;
+  // A tiny rate against a large budget can point past the latest time a Date holds: no exhaustion to show.
+  if (projectedMs !== null && !(projectedMs <= MAX_DATE_MS)) projectedMs = null;
   return {
     spent,
     remaining,
@@ -818,7 +959,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       const st = statements(wb.store);
       const periods = new Map<string, PeriodSums>();
       let periodResets = 0;
-      const days = new DayTable(wb.store);
+      const days = new CostSums(wb.store);
       let catchUpErrors = 0;
       let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
       let stopped = false;
@@ -857,7 +998,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           p = new PeriodSums(startMs, endMs, bucketMs);
           periods.set(key, p);
         }
-        if (!p.update(st, wb.store.lastLogId())) {
+        if (!p.update(st, wb.store.lastLogId(), days)) {
           // Too many groups to keep: answer from these, then start over next time.
           periods.delete(key);
           periodResets++;
@@ -924,7 +1065,7 @@ function costsDoc(
   store: Store,
   st: Statements,
   sums: (key: string, bounds: PeriodBounds) => PeriodSums,
-  dayTable: DayTable,
+  dayTable: CostSums,
   catalogue: Catalogue,
   budgets: readonly BudgetSpec[],
   { startMs, endMs }: { startMs: number; endMs: number },
