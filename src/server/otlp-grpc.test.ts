@@ -272,6 +272,45 @@ describe('OTLP/gRPC listener', () => {
     expect(ok.grpcStatus).toBe('0');
   });
 
+  it('answers every random call with a gRPC status and keeps serving (fuzz)', async () => {
+    const url = wb.otlpGrpcUrl!;
+    const paths = [
+      TRACE_PATH,
+      '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+      '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+      '/x',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+          fc.uint8Array({ maxLength: 200 }).map((b) => frameMessage(Buffer.from(b))),
+          fc.uint8Array({ maxLength: 200 }).map((b) => {
+            const f = frameMessage(Buffer.from(b));
+            f[0] = 1;
+            return f;
+          }),
+        ),
+        fc.constantFrom(undefined, 'gzip', 'deflate', 'identity', 'br'),
+        async (p, body, encoding) => {
+          const r = await call(url, p, body, encoding ? { 'grpc-encoding': encoding } : {});
+          expect(r.status).toBe(200);
+          expect(Number(r.grpcStatus)).toBeGreaterThanOrEqual(0);
+          // Never an internal error: every refusal is the caller's input.
+          expect(r.grpcStatus).not.toBe(String(GRPC.INTERNAL));
+        },
+      ),
+      { numRuns: 150, seed: 20261129 },
+    );
+    const ok = await call(
+      url,
+      TRACE_PATH,
+      frameMessage(encodeTracesProto([span('c7'.repeat(16), 'after fuzz')])),
+    );
+    expect(ok.grpcStatus).toBe('0');
+  });
+
   it('refuses a message above the size limit', async () => {
     const small = await startWorkbench({
       dataDir: tmp(),
