@@ -390,9 +390,10 @@ interface SpendGroup {
 const MAX_PERIOD_GROUPS = 100_000;
 
 /**
- * A budget period's spend and local runs, summed per bucket. The first request reads the period from its start;
- * later ones add only the log lines stored since (by id), so a month-long period is not scanned on every refresh.
- * Lines deleted by retention stay counted here until the workbench restarts.
+ * A budget period's spend and local runs, summed per bucket. The first request reads the period from the slot
+ * tables of CostSums (or from the logs, for a period of a fractional number of days); later ones add only the log
+ * lines stored since (by id), so a month-long period is not scanned on every refresh. Lines deleted by retention
+ * stay counted here until the workbench restarts.
  */
 class PeriodSums {
   readonly spend = new Map<string, SpendGroup>();
@@ -526,12 +527,13 @@ const SLOT_NS = BigInt(SLOT_MS) * MS_NS;
 const CATCH_UP_IDS = 50_000;
 
 /**
- * Cost events and executions per UTC day, kept in the store's file (tables of the `costs` namespace) and brought
- * up to date by log id: every line stored after the high-water mark is added to the day of its own timestamp, so
- * a line that arrives late with an old time still lands in its day, and a day's sums stay exact. They are summed
- * in the background as lines arrive (and survive restarts), so a request reads a few rows a day instead of
- * extracting every line's fields. Days that retention or the size cap may have cut into (the day of the oldest
- * stored line, and before) are not answered from here but read directly, and their rows are deleted.
+ * Cost events and executions per UTC day, and spend and local runs per 3-minute slot, kept in the store's file
+ * (tables of the `costs` namespace) and brought up to date by log id: every line stored after the high-water mark
+ * is added to the day and slot of its own timestamp, so a line that arrives late with an old time still lands in
+ * its day, and a day's sums stay exact. They are summed in the background as lines arrive (and survive restarts),
+ * so a request reads a few rows a day instead of extracting every line's fields. Days that retention or the size
+ * cap may have cut into (up to the floor: the day of the oldest stored line, or a later one that was) are not
+ * answered from here but read directly, and their rows are deleted.
  * If the line at the high-water mark has gone or changed (ids can be reused once the newest lines are deleted),
  * the sums are dropped and rebuilt (counted).
  */
