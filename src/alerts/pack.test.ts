@@ -68,6 +68,14 @@ describe('default rule pack', () => {
       expect(Math.min(...counts)).toBe(0);
     });
   }
+
+  it('measures budget burn against each budget’s own period: the same spend alerts a monthly budget, not a weekly one', () => {
+    const { scenario, result } = run('QuantumCostBudgetBurnFast');
+    const budgets = new Set(
+      scenario.evalMinutes.flatMap((m) => result.alerts.get(m)!.map((a) => a.labels.budget)),
+    );
+    expect([...budgets]).toEqual(['research']);
+  });
 });
 
 describeWithPrograms('default rule pack against promtool', ['promtool'], () => {

@@ -8,6 +8,7 @@ import { createEngine, MemorySeriesSource } from '../promql/index.js';
 import { logLineSchema, Observer } from '../telemetry/index.js';
 import {
   BUDGET_METRIC,
+  BUDGET_PERIOD_METRIC,
   BUDGET_REMAINING_METRIC,
   BudgetBook,
   type Catalogue,
@@ -78,6 +79,9 @@ describe('budgets', () => {
     const remaining = text.find((m) => m.name === BUDGET_REMAINING_METRIC)!;
     const budget = text.find((m) => m.name === BUDGET_METRIC)!;
     expect(remaining.values.map((v) => v.labels).sort()).toEqual(budget.values.map((v) => v.labels).sort());
+    // The period's length, for the burn-rate alerts: January 1970 has 31 days.
+    const period = text.find((m) => m.name === BUDGET_PERIOD_METRIC)!;
+    expect(period.values.find((v) => v.labels.budget === 'braket')?.value).toBe(31 * 86_400);
     const warnings = sink.lines.filter((l) => l.cost_type === 'budget_warning');
     // braket crossed 0.5, 0.8 and 1 with the second job (one line each); team-a and garnet stayed below half.
     expect(warnings.map((w) => (w.cost_details as { threshold: number }).threshold)).toEqual([0.5, 0.8, 1]);
@@ -173,7 +177,7 @@ describe('budgets', () => {
         expect(r.cost?.catalogueVersion).toBe('test-burn-1');
       }
       // Scrape the two gauges as Prometheus would, once a minute.
-      for (const name of [BUDGET_METRIC, BUDGET_REMAINING_METRIC]) {
+      for (const name of [BUDGET_METRIC, BUDGET_REMAINING_METRIC, BUDGET_PERIOD_METRIC]) {
         const metric = await registry.getSingleMetric(name)!.get();
         for (const v of metric.values)
           source.append({ __name__: name, ...v.labels } as Record<string, string>, simNow, v.value);
@@ -182,7 +186,8 @@ describe('budgets', () => {
       if (evaluator.alerts().some((a) => a.state === 'firing' && a.labels.budget === 'research'))
         firingAt.push(m);
     }
-    // 2% of 1000 USD in an hour is 20 USD: crossed after 12 minutes of spending (12 × 1.75 = 21).
+    // 14.4 times the pace that lasts the month (January: 31 days), 1.94% of 1000 USD in an hour, is 19.35 USD:
+    // crossed after 12 minutes of spending (12 × 1.75 = 21; 11 × 1.75 = 19.25).
     expect(firingAt[0]).toBeGreaterThanOrEqual(71);
     expect(firingAt[0]).toBeLessThanOrEqual(73);
     expect(firingAt).toContain(100);

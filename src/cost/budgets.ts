@@ -133,6 +133,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 export const BUDGET_METRIC = 'quantum_cost_budget_usd';
 export const BUDGET_REMAINING_METRIC = 'quantum_cost_budget_remaining_usd';
+export const BUDGET_PERIOD_METRIC = 'quantum_cost_budget_period_seconds';
 
 function gauge(registry: Registry<RegistryContentType>, name: string, help: string): Gauge<'budget'> {
   // Two books on one registry share the instrument rather than failing on a duplicate name.
@@ -154,6 +155,7 @@ export class BudgetBook {
   private readonly maxHistory: number;
   private readonly budgetGauge: Gauge<'budget'> | undefined;
   private readonly remainingGauge: Gauge<'budget'> | undefined;
+  private readonly periodGauge: Gauge<'budget'> | undefined;
   /** History points dropped because a budget's history was full. */
   droppedHistory = 0;
 
@@ -168,6 +170,11 @@ export class BudgetBook {
         registry,
         BUDGET_REMAINING_METRIC,
         'What is left of the budget of the current period, in USD.',
+      );
+      this.periodGauge = gauge(
+        registry,
+        BUDGET_PERIOD_METRIC,
+        'Length of the budget’s current period, in seconds (a calendar month is 28 to 31 days).',
       );
     }
     const start = options.periodStartMs ?? this.clock();
@@ -220,12 +227,15 @@ export class BudgetBook {
     st.spentUsd = 0;
     st.warned.clear();
     st.history = [[st.periodStartMs, 0]];
+    // The gauges follow at once, also for a budget the event that rolled it does not match.
+    this.publish(st);
   }
 
   private publish(st: BudgetState): void {
     const labels = { budget: st.spec.name };
     this.budgetGauge?.set(labels, st.spec.amountUsd);
     this.remainingGauge?.set(labels, st.spec.amountUsd - st.spentUsd);
+    this.periodGauge?.set(labels, (st.periodEndMs - st.periodStartMs) / 1000);
   }
 
   /** Charges a cost to every budget whose scope matches it. Never throws (it runs inside the workload). */

@@ -17,6 +17,7 @@ export {
 export { PriceNotFoundError, PriceUnconfirmedError, UsageError } from './errors.js';
 export {
   BUDGET_METRIC,
+  BUDGET_PERIOD_METRIC,
   BUDGET_REMAINING_METRIC,
   BudgetBook,
   type BudgetBookOptions,

@@ -396,7 +396,7 @@ export const costsPage: PageDef = {
             h(
               'p',
               { class: 'muted' },
-              'Spend in each budget’s current period (periods start at 00:00 UTC, counted from 1970-01-01); the projection follows the last 24 hours’ burn rate, or the rate since spending began in the period. Open a row for its burn-down.',
+              'Spend in each budget’s current period (calendar months, ISO weeks and days in UTC; a period of N days counts from 1970-01-01); the projection follows the last 24 hours’ burn rate, or the rate since spending began in the period. Open a row for its burn-down.',
             ),
             dataTable({
               caption: 'Budgets',
