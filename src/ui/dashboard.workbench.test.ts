@@ -22,11 +22,13 @@ const shotsDir =
     ? join(repoRoot, 'docs', 'screenshots')
     : join(tmpdir(), `qobs-screenshots-${process.pid}`);
 // Budgets over the seeded costs: IBM nearly spent, Forte half spent, and one on a device nothing ran on, whose
-// what-if line charges the seeded local runs as priced there.
+// what-if line charges the seeded local runs as priced there. Periods of 3,650 days (counted from 1970-01-01, the
+// next boundary on 2029-12-17): the two seeded hours fall in one period whenever the test runs. A calendar month or
+// day would split them in the first two hours after its start.
 const BUDGETS: BudgetSpec[] = [
-  { name: 'ibm-monthly', amountUsd: 20, provider: 'ibm' },
-  { name: 'forte-daily', amountUsd: 250, periodDays: 1, device: 'braket.ionq/forte-1' },
-  { name: 'garnet-what-if', amountUsd: 50, periodDays: 1, device: 'braket.iqm/garnet' },
+  { name: 'ibm-research', amountUsd: 20, periodDays: 3650, provider: 'ibm' },
+  { name: 'forte-project', amountUsd: 250, periodDays: 3650, device: 'braket.ionq/forte-1' },
+  { name: 'garnet-what-if', amountUsd: 50, periodDays: 3650, device: 'braket.iqm/garnet' },
 ];
 const PAGES = ['overview', 'devices', 'executions', 'traces', 'logs', 'alerts', 'costs', 'explore'];
 
