@@ -1,5 +1,6 @@
 // Durability: `qobs up` runs as a child process and is killed with SIGKILL in the middle of a stream of OTLP
-// and push requests; after a restart every acknowledged (2xx) item is there exactly once.
+// (HTTP and gRPC) and push requests; after a restart every acknowledged item (2xx, gRPC status 0) is there
+// exactly once.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emptyMetric, encodeMetricsProto, encodeTracesProto } from '../ingest/index.js';
 import type { SpanIn } from '../store/index.js';
 import { Store } from '../store/index.js';
+import { grpcUnary, OTLP_GRPC_PATHS } from '../testing/grpc.js';
 import { startQobsUp, stopQobsProcesses } from '../testing/qobs-process.js';
+import { frameMessage } from './otlp-grpc.js';
 
 afterAll(stopQobsProcesses);
 
@@ -43,6 +46,7 @@ describe('durability across SIGKILL', () => {
       let server = await startQobsUp(dataDir);
       const acked = {
         traces: [] as string[],
+        grpcTraces: [] as string[],
         metrics: [] as string[],
         logs: [] as string[],
         push: [] as string[],
@@ -56,8 +60,20 @@ describe('durability across SIGKILL', () => {
       const worker = async (w: number) => {
         for (let i = 0; !killed; i++) {
           const id = `w${w}n${i}x${randomBytes(3).toString('hex')}`; // x: no id is a substring of another
-          const kind = (['traces', 'metrics', 'logs', 'push'] as const)[(i + w) % 4];
+          const kind = (['traces', 'metrics', 'logs', 'push', 'grpc'] as const)[(i + w) % 5];
           try {
+            if (kind === 'grpc') {
+              const traceId = randomBytes(16).toString('hex');
+              const r = await grpcUnary(
+                server.otlpGrpcUrl,
+                OTLP_GRPC_PATHS.traces,
+                frameMessage(encodeTracesProto(spansOf(traceId, 10))),
+              );
+              if (r.grpcStatus !== '0') throw new Error(`unexpected gRPC status ${r.grpcStatus}`);
+              acked.grpcTraces.push(traceId);
+              firstAck?.();
+              continue;
+            }
             let res: Response;
             if (kind === 'traces') {
               const traceId = randomBytes(16).toString('hex');
@@ -131,7 +147,11 @@ describe('durability across SIGKILL', () => {
       // Kill once enough items are acknowledged (not after a fixed time, which a loaded machine may spend on a
       // handful of requests); bounded, and the count is asserted below.
       const ackedCount = () =>
-        acked.traces.length + acked.metrics.length + acked.logs.length + acked.push.length;
+        acked.traces.length +
+        acked.grpcTraces.length +
+        acked.metrics.length +
+        acked.logs.length +
+        acked.push.length;
       const startedMs = Date.now();
       while ((ackedCount() <= 40 || Date.now() - startedMs < 1500) && Date.now() - startedMs < 30_000)
         await new Promise((r) => setTimeout(r, 50));
@@ -139,9 +159,10 @@ describe('durability across SIGKILL', () => {
       server.child.kill('SIGKILL');
       await Promise.all(workers);
       expect(ackedCount(), 'items acknowledged before the kill').toBeGreaterThan(20);
+      expect(acked.grpcTraces.length, 'gRPC requests acknowledged before the kill').toBeGreaterThan(0);
 
       server = await startQobsUp(dataDir);
-      for (const t of acked.traces) {
+      for (const t of [...acked.traces, ...acked.grpcTraces]) {
         const res = await fetch(`${server.url}/api/traces/${t}`);
         expect(res.status).toBe(200);
         const spans = ((await res.json()) as { spans: Array<{ spanId: string }> }).spans;

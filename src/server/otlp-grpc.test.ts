@@ -2,7 +2,6 @@
 // comes back through its API; bad calls get the gRPC status the OTLP specification gives them, and the listener
 // goes on serving.
 import { mkdtempSync, rmSync } from 'node:fs';
-import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTracesProto } from '../ingest/index.js';
 import type { SpanIn } from '../store/index.js';
+import { grpcUnary, OTLP_GRPC_PATHS } from '../testing/grpc.js';
 import { encodeGrpcMessage, frameMessage, GRPC, unaryMessage } from './otlp-grpc.js';
 import { startWorkbench, type Workbench } from './workbench.js';
 
@@ -38,57 +38,9 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const TRACE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const TRACE_PATH = OTLP_GRPC_PATHS.traces;
 
-/** One unary call with a raw HTTP/2 client: the status, the gRPC status and message, the response body. */
-async function call(
-  url: string,
-  p: string,
-  body: Buffer,
-  headers: Record<string, string> = {},
-): Promise<{
-  status: number;
-  grpcStatus: string | undefined;
-  grpcMessage: string | undefined;
-  body: Buffer;
-}> {
-  const client = http2.connect(url);
-  try {
-    return await new Promise((resolve, reject) => {
-      const req = client.request({
-        ':method': 'POST',
-        ':path': p,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        ...headers,
-      });
-      let status = 0;
-      let meta: Record<string, unknown> = {};
-      const chunks: Buffer[] = [];
-      req.on('response', (h) => {
-        status = Number(h[':status']);
-        meta = { ...h };
-      });
-      req.on('trailers', (t) => {
-        meta = { ...meta, ...t };
-      });
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () =>
-        resolve({
-          status,
-          grpcStatus: meta['grpc-status'] as string | undefined,
-          grpcMessage: meta['grpc-message'] as string | undefined,
-          body: Buffer.concat(chunks),
-        }),
-      );
-      req.on('error', reject);
-      req.setTimeout(10_000, () => reject(new Error('no answer within 10 s')));
-      req.end(body);
-    });
-  } finally {
-    client.close();
-  }
-}
+const call = grpcUnary;
 
 function span(traceId: string, name: string): SpanIn {
   const now = BigInt(Date.now()) * 1_000_000n;

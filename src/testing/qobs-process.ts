@@ -74,6 +74,8 @@ export interface RunningQobsUp {
   child: ChildProcess;
   url: string;
   otlpUrl: string;
+  /** The OTLP/gRPC listener (any free port, as the others). */
+  otlpGrpcUrl: string;
   stderr(): string;
 }
 
@@ -106,8 +108,12 @@ export async function startQobsUp(
       reject(new Error(`qobs up exited with ${code}: ${stderr}`));
     });
   });
-  const { url, otlpUrl } = JSON.parse(line) as { url: string; otlpUrl: string };
-  return { child, url, otlpUrl, stderr: () => stderr };
+  const { url, otlpUrl, otlpGrpcUrl } = JSON.parse(line) as {
+    url: string;
+    otlpUrl: string;
+    otlpGrpcUrl: string;
+  };
+  return { child, url, otlpUrl, otlpGrpcUrl, stderr: () => stderr };
 }
 
 /** Kills every qobs process a test started and waits for each to exit (call it in afterAll). */
