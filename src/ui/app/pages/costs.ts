@@ -422,10 +422,13 @@ export const costsPage: PageDef = {
                 {
                   title: 'Burn rate',
                   numeric: true,
-                  cell: (r) =>
-                    toNumber(r.burnRatePerDay) === undefined
-                      ? '–'
-                      : `${money(r.burnRatePerDay, currency)}/day`,
+                  // With the multiple of the pace that spends the limit exactly by the period's end.
+                  cell: (r) => {
+                    if (toNumber(r.burnRatePerDay) === undefined) return '–';
+                    const m = toNumber(r.burnRateMultiple);
+                    const pace = m === undefined ? '' : ` (${m < 10 ? m.toFixed(1) : Math.round(m)}× pace)`;
+                    return `${money(r.burnRatePerDay, currency)}/day${pace}`;
+                  },
                 },
                 { title: 'Projection', cell: (r) => projectionText(r, r.periodEnd) },
                 ...(hasWhatIf
