@@ -2,6 +2,7 @@
 // comes back through its API; bad calls get the gRPC status the OTLP specification gives them, and the listener
 // goes on serving.
 import { mkdtempSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -293,6 +294,65 @@ describe('OTLP/gRPC listener', () => {
       ).toBe('0');
     } finally {
       await small.close();
+    }
+  });
+
+  it('refuses calls beyond the in-flight bound with UNAVAILABLE, counted with OTLP/HTTP, and frees the slot', async () => {
+    const tight = await startWorkbench({
+      dataDir: tmp(),
+      port: 0,
+      otlpPort: 0,
+      selfScrapeIntervalMs: 0,
+      maxInflightRequests: 1,
+    });
+    const client = http2.connect(tight.otlpGrpcUrl!);
+    try {
+      // A call whose message is still arriving holds the one slot.
+      const slow = client.request({
+        ':method': 'POST',
+        ':path': TRACE_PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      const slowStatus = new Promise<string | undefined>((resolve, reject) => {
+        let status: string | undefined;
+        slow.on('response', (h) => {
+          status = h['grpc-status'] as string | undefined;
+        });
+        slow.on('trailers', (t) => {
+          status = t['grpc-status'] as string | undefined;
+        });
+        slow.on('data', () => {});
+        slow.on('end', () => resolve(status));
+        slow.on('error', reject);
+      });
+      const framed = frameMessage(encodeTracesProto([span('c8'.repeat(16), 'slow')]));
+      slow.write(framed.subarray(0, 10));
+      const depth = async () =>
+        Number(/qobs_ingest_queue_depth (\d+)/.exec(await (await fetch(`${tight.url}/metrics`)).text())?.[1]);
+      await expect.poll(depth, { timeout: 15_000 }).toBe(1);
+      const refused = await call(
+        tight.otlpGrpcUrl!,
+        TRACE_PATH,
+        frameMessage(encodeTracesProto([span('c9'.repeat(16), 'x')])),
+      );
+      expect(refused.grpcStatus).toBe(String(GRPC.UNAVAILABLE));
+      expect(decodeURIComponent(refused.grpcMessage ?? '')).toMatch(/retry later/);
+      expect(await (await fetch(`${tight.url}/metrics`)).text()).toMatch(
+        /qobs_ingest_dropped_requests_total\{reason="backpressure"\} 1/,
+      );
+      slow.end(framed.subarray(10));
+      expect(await slowStatus).toBe('0');
+      await expect.poll(depth, { timeout: 15_000 }).toBe(0);
+      const after = await call(
+        tight.otlpGrpcUrl!,
+        TRACE_PATH,
+        frameMessage(encodeTracesProto([span('ca'.repeat(16), 'after')])),
+      );
+      expect(after.grpcStatus).toBe('0');
+    } finally {
+      client.close();
+      await tight.close();
     }
   });
 

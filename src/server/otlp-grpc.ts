@@ -40,6 +40,12 @@ export interface GrpcIngestHost {
   /** Largest message accepted, before decompression. */
   maxBodyBytes: number;
   /**
+   * Admits a call before its message is read (backpressure: calls being received and ingested are the queue);
+   * a GrpcError refuses it. Every admitted call is released once, when its stream closes.
+   */
+  admit(): void;
+  release(): void;
+  /**
    * Ingests one Export request's message (protobuf, `encoding` as its grpc-encoding) as the OTLP/HTTP route
    * does and returns the Export*ServiceResponse bytes; throws GrpcError for a refusal.
    */
@@ -93,7 +99,8 @@ export async function startOtlpGrpc(
   bind: { host: string; port: number },
 ): Promise<GrpcListener> {
   const expected = host.token ? Buffer.from(`Bearer ${host.token}`) : undefined;
-  const server = http2.createServer({ maxSessionMemory: 64 });
+  // Streams per connection are bounded as in most gRPC servers; admit() bounds them across connections.
+  const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 100 } });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => {
     sessions.add(s);
@@ -138,6 +145,14 @@ export async function startOtlpGrpc(
         return;
       }
     }
+    try {
+      host.admit();
+    } catch (err) {
+      fail(err instanceof GrpcError ? err.code : GRPC.INTERNAL, (err as Error).message);
+      stream.resume();
+      return;
+    }
+    stream.once('close', () => host.release());
     const encoding = headers['grpc-encoding'] === undefined ? undefined : String(headers['grpc-encoding']);
     const chunks: Buffer[] = [];
     let size = 0;

@@ -304,13 +304,15 @@ export async function startWorkbench(
     });
   }
   // ---- OTLP/gRPC: the same ingest, refusals as gRPC statuses
-  const grpcIngest = async (signal: Signal, encoding: string | undefined, message: Buffer) => {
+  const grpcAdmit = () => {
     if (closing) throw new GrpcError(GRPC.UNAVAILABLE, 'the workbench is shutting down');
     if (serverStats.inflight >= cfg.maxInflightRequests) {
       serverStats.droppedBackpressure++;
       throw new GrpcError(GRPC.UNAVAILABLE, 'ingest queue full, retry later');
     }
     serverStats.inflight++;
+  };
+  const grpcIngest = async (signal: Signal, encoding: string | undefined, message: Buffer) => {
     try {
       const res = await ingestRequest(signal, 'application/x-protobuf', encoding, message);
       return Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body);
@@ -331,8 +333,6 @@ export async function startWorkbench(
         );
       serverStats.httpErrors++;
       throw err;
-    } finally {
-      serverStats.inflight--;
     }
   };
   let grpc: GrpcListener | undefined;
@@ -445,7 +445,15 @@ export async function startWorkbench(
     if (cfg.otlpGrpcPort !== false) {
       const port = cfg.otlpGrpcPort ?? (cfg.otlpPort === 0 ? 0 : 4317);
       grpc = await startOtlpGrpc(
-        { token, maxBodyBytes: cfg.maxBodyBytes, ingest: grpcIngest },
+        {
+          token,
+          maxBodyBytes: cfg.maxBodyBytes,
+          ingest: grpcIngest,
+          admit: grpcAdmit,
+          release: () => {
+            serverStats.inflight--;
+          },
+        },
         { host: cfg.otlpHost, port },
       );
       wb.otlpGrpcUrl = `http://${hostPart(cfg.otlpHost)}:${grpc.port}`;
