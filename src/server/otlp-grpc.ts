@@ -153,6 +153,8 @@ export async function startOtlpGrpc(
       return;
     }
     stream.once('close', () => host.release());
+    // A call that sends nothing for two minutes gives its slot back (a stalled or trickling client).
+    stream.setTimeout(120_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     const encoding = headers['grpc-encoding'] === undefined ? undefined : String(headers['grpc-encoding']);
     const chunks: Buffer[] = [];
     let size = 0;
