@@ -215,6 +215,10 @@ describe('OTLP/gRPC listener', () => {
       });
       expect(decodeURIComponent(r.grpcMessage ?? '')).toMatch(message);
     }
+    // Each refusal above is counted as a malformed request, as a 400 on OTLP/HTTP is.
+    expect(await (await fetch(`${wb.url}/metrics`)).text()).toMatch(
+      /qobs_ingest_malformed_requests_total [1-9]/,
+    );
     const unknown = await call(
       url,
       '/opentelemetry.proto.collector.profiles.v1.ProfilesService/Export',

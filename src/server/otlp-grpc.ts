@@ -45,6 +45,8 @@ export interface GrpcIngestHost {
    */
   admit(): void;
   release(): void;
+  /** Counts a call refused for a malformed frame (as OTLP/HTTP counts a 400). */
+  malformed(): void;
   /**
    * Ingests one Export request's message (protobuf, `encoding` as its grpc-encoding) as the OTLP/HTTP route
    * does and returns the Export*ServiceResponse bytes; throws GrpcError for a refusal.
@@ -174,7 +176,14 @@ export async function startOtlpGrpc(
     stream.on('end', () => {
       if (refused) return;
       (async () => {
-        const { compressed, message } = unaryMessage(Buffer.concat(chunks));
+        let frame: { compressed: boolean; message: Buffer };
+        try {
+          frame = unaryMessage(Buffer.concat(chunks));
+        } catch (err) {
+          host.malformed();
+          throw err;
+        }
+        const { compressed, message } = frame;
         let contentEncoding: string | undefined;
         if (compressed) {
           if (!encoding || !ENCODINGS.has(encoding) || encoding === 'identity')

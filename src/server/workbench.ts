@@ -453,6 +453,9 @@ export async function startWorkbench(
           release: () => {
             serverStats.inflight--;
           },
+          malformed: () => {
+            otlpStats.malformed++;
+          },
         },
         { host: cfg.otlpHost, port },
       );
