@@ -215,10 +215,16 @@ describe('OTLP/gRPC listener', () => {
       });
       expect(decodeURIComponent(r.grpcMessage ?? '')).toMatch(message);
     }
-    // Each refusal above is counted as a malformed request, as a 400 on OTLP/HTTP is.
-    expect(await (await fetch(`${wb.url}/metrics`)).text()).toMatch(
-      /qobs_ingest_malformed_requests_total [1-9]/,
-    );
+    // A malformed frame is counted as a malformed request, as a 400 on OTLP/HTTP is.
+    const malformed = async () =>
+      Number(
+        /qobs_ingest_malformed_requests_total (\d+)/.exec(
+          await (await fetch(`${wb.url}/metrics`)).text(),
+        )![1],
+      );
+    const before = await malformed();
+    await call(url, TRACE_PATH, Buffer.from([0, 0, 0, 0, 9, 1, 2]));
+    expect(await malformed()).toBe(before + 1);
     const unknown = await call(
       url,
       '/opentelemetry.proto.collector.profiles.v1.ProfilesService/Export',
