@@ -364,6 +364,15 @@ export async function startWorkbench(
     if (closing || !store.isOpen) return reply.code(503).send({ status: 'shutting down' });
     return { status: 'ready' };
   });
+  // Where workloads send their telemetry, for the dashboard's first-run guide (the URLs as bound).
+  app.get('/api/status', async () => ({
+    otlp: { http: wb.otlpUrl, grpc: wb.otlpGrpcUrl ?? null },
+    ingestedSinceStart: {
+      spans: otlpStats.accepted.traces,
+      samples: otlpStats.accepted.metrics,
+      logs: otlpStats.accepted.logs,
+    },
+  }));
   const selfText = () =>
     ownMetricsText(store, otlpStats, scraper.stats, serverStats, rates) + storageFaults.metricsText();
   const pluginMetrics: Array<() => string> = [];
