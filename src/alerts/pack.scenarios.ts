@@ -119,6 +119,9 @@ export const SCENARIOS: readonly Scenario[] = [
     ['quantum_cost_budget_usd{budget="lab"}', '1000x200'],
     ['quantum_cost_budget_period_seconds{budget="lab"}', '604800x200'],
     ['quantum_cost_budget_remaining_usd{budget="lab"}', '1000-0.1x60 993-1x59 933.9-0.1x60'],
+    // An exporter without the period gauge (an older qobs): judged against a 30-day period.
+    ['quantum_cost_budget_usd{budget="legacy"}', '1000x200'],
+    ['quantum_cost_budget_remaining_usd{budget="legacy"}', '1000-0.1x60 993-1x59 933.9-0.1x60'],
   ),
   S(
     'QuantumCostBudgetBurnSlow',
