@@ -719,6 +719,25 @@ describe('costs API per-day sums kept in the store', () => {
     }
   });
 
+  it('rebuilds once, not on every request, when deletions leave no line at all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-empty-'));
+    const wb = await open(dir);
+    try {
+      wb.store.ingest({ logs: [costLog({ ...base, t: NOW - 15 * DAY, amount: 3 })] });
+      expect((await events(wb)).total).toBeCloseTo(3, 9);
+      wb.store.enforceRetention(NOW);
+      for (let i = 0; i < 3; i++) expect((await events(wb)).count).toBe(0);
+      expect(await metric(wb, 'qobs_costs_api_cache_resets_total')).toBe(1);
+      // And the next line is counted from a clean start.
+      wb.store.ingest({ logs: [costLog({ ...base, t: NOW - HOUR, amount: 4 })] });
+      expect((await events(wb)).total).toBeCloseTo(4, 9);
+      expect(((await doc(wb)).budgets as BudgetView[])[0].spent).toBeCloseTo(4, 9);
+    } finally {
+      await wb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads directly the days retention cut into, and rebuilds when a deleted newest line leaves its id to a new one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qobs-costs-retention-'));
     let wb = await open(dir);
@@ -757,6 +776,14 @@ describe('costs API per-day sums kept in the store', () => {
       expect(e.count).toBe(kept.length + 1);
       expect(e.total).toBeCloseTo(sum(kept.map((c) => c.amount)) + 2.5, 6);
       expect(await metric(wb, 'qobs_costs_api_cache_resets_total')).toBe(1);
+      // The budget's in-memory sums were brought up to the deleted line too: they start over, so the new line
+      // is counted and the deleted one is not, without waiting for a restart.
+      may = ((await doc(wb)).budgets as BudgetView[])[0];
+      expect(may.spent).toBeCloseTo(inMay([...kept, next]), 6);
+      const text = await (await fetch(`${wb.url}/metrics`)).text();
+      expect(
+        Number(/qobs_costs_api_cache_resets_total\{sums="budget_period"\} (\d+)/.exec(text)![1]),
+      ).toBeGreaterThan(0);
       await wb.close();
       wb = await open(dir);
       may = ((await doc(wb)).budgets as BudgetView[])[0];

@@ -253,6 +253,11 @@ const spendQuery = (where: string) =>
 const RUN_COLUMNS = `${A('$.device')} AS device, ${SHOTS} AS shots, ${STATUS} AS status, time_ns / ? AS bucket,
   COUNT(*) AS n, MIN(time_ns) AS first_ns`;
 const LOCAL_RUNS = `${EXECUTIONS} AND ${A('$.provider')} = 'local'`;
+/**
+ * The same conditions for queries bounded by log id, with the (event_type, time) index ruled out (`+event_type`):
+ * the rowid range is the narrow side there, where SQLite would otherwise walk every line of the event type.
+ */
+const byId = (cond: string): string => cond.replace(/\bevent_type\b/g, '+event_type');
 
 const ns = (ms: number): bigint => BigInt(Math.floor(ms)) * MS_NS;
 
@@ -285,14 +290,14 @@ function statements(store: Store): Record<StatementName, Statement> {
     // Periods are half-open, [start, end): a cost at exactly a period's first instant belongs to it.
     spendFrom: db.prepare(spendQuery(`${COST_EVENTS} AND time_ns >= ? AND time_ns < ? AND id <= ?`)),
     spendSince: db.prepare(
-      spendQuery(`id > ? AND id <= ? AND ${COST_EVENTS} AND time_ns >= ? AND time_ns < ?`),
+      spendQuery(`id > ? AND id <= ? AND ${byId(COST_EVENTS)} AND time_ns >= ? AND time_ns < ?`),
     ),
     runsFrom: db.prepare(
       `SELECT ${RUN_COLUMNS} FROM logs WHERE ${LOCAL_RUNS} AND time_ns >= ? AND time_ns < ? AND id <= ? ${g4}`,
     ),
     runsSince: db.prepare(
       `SELECT ${RUN_COLUMNS} FROM logs
-       WHERE id > ? AND id <= ? AND ${LOCAL_RUNS} AND time_ns >= ? AND time_ns < ? ${g4}`,
+       WHERE id > ? AND id <= ? AND ${byId(LOCAL_RUNS)} AND time_ns >= ? AND time_ns < ? ${g4}`,
     ),
   };
 }
@@ -399,6 +404,8 @@ class PeriodSums {
   readonly spend = new Map<string, SpendGroup>();
   readonly runs = new Map<string, RunGroup>();
   lastId = 0;
+  /** The time of the line `lastId` names, to recognise it later (ids are reused once the newest lines go). */
+  markTimeNs: bigint | undefined;
   constructor(
     readonly periodStartMs: number,
     readonly periodEndMs: number,
@@ -578,12 +585,12 @@ class CostSums {
         `INSERT INTO temp.costs_new_events (time_ns, provider, device, currency, version, project, a)
          SELECT time_ns, provider, device, currency, version, project, a
          FROM (SELECT ${EVENT_FIELDS}, ${VERSION} AS version, ${PROJECT} AS project
-           FROM logs WHERE id > ? AND id <= ? AND ${COST_EVENTS})`,
+           FROM logs WHERE id > ? AND id <= ? AND ${byId(COST_EVENTS)})`,
       ),
       newRuns: db.prepare(
         `INSERT INTO temp.costs_new_runs (time_ns, provider, device, shots, status)
          SELECT time_ns, ${A('$.provider')}, ${A('$.device')}, ${SHOTS}, ${STATUS}
-         FROM logs WHERE id > ? AND id <= ? AND ${EXECUTIONS}`,
+         FROM logs WHERE id > ? AND id <= ? AND ${byId(EXECUTIONS)}`,
       ),
       events: db.prepare(
         `INSERT INTO costs_day_events (day, k, provider, device, currency, version, n, amount, bad)
@@ -645,6 +652,11 @@ class CostSums {
     };
   }
 
+  /** The time of log line `id`, undefined when there is none. */
+  lineTimeNs(id: number): bigint | undefined {
+    return this.st.lineAt.get(id) as bigint | undefined;
+  }
+
   /** The log id the sums hold every line up to. */
   lastId(): number {
     return Number((this.st.getState.get('days_last_id') as bigint | undefined) ?? 0n);
@@ -665,6 +677,9 @@ class CostSums {
             `DELETE FROM costs_day_events; DELETE FROM costs_day_runs; DELETE FROM costs_slot_spend;
              DELETE FROM costs_slot_runs; DELETE FROM costs_state WHERE name = 'days_floor'`,
           );
+          // The mark goes too, so an empty table is not found changed (and rebuilt) again on every call.
+          this.st.setState.run('days_last_id', 0n);
+          this.st.setState.run('days_last_time_ns', 0n);
           from = 0;
           this.rebuilds++;
         }
@@ -961,6 +976,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       const st = statements(wb.store);
       const periods = new Map<string, PeriodSums>();
       let periodResets = 0;
+      let periodRebuilds = 0;
       const days = new CostSums(wb.store);
       let catchUpErrors = 0;
       let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -991,6 +1007,16 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       /** The sums of a kind of period (`key`) over its period in force now, brought up to the last stored line. */
       const sums = (key: string, { startMs, endMs }: PeriodBounds): PeriodSums => {
         let p = periods.get(key);
+        // The line the sums were brought up to is gone or is another line now (deletions took the newest lines
+        // and their ids were given again): what was summed may no longer be stored, so start over.
+        if (p && p.lastId > 0) {
+          const at = days.lineTimeNs(p.lastId);
+          if (p.lastId > wb.store.lastLogId() || at === undefined || at !== p.markTimeNs) {
+            periods.delete(key);
+            p = undefined;
+            periodRebuilds++;
+          }
+        }
         if (!p || p.periodStartMs !== startMs) {
           // Buckets follow the period's real length (a 28-day February has shorter ones than a 31-day March).
           const bucketMs = Math.max(
@@ -1005,6 +1031,7 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
           periods.delete(key);
           periodResets++;
         }
+        p.markTimeNs = p.lastId > 0 ? days.lineTimeNs(p.lastId) : undefined;
         return p;
       };
       wb.app.get('/api/costs/catalogue', async () => catalogueDoc(catalogue, options.catalogueFile));
@@ -1030,9 +1057,9 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       });
       return {
         metricsText: () =>
-          '# HELP qobs_costs_api_cache_resets_total In-memory sums of the costs API that outgrew their maximum and were read again.\n' +
+          '# HELP qobs_costs_api_cache_resets_total Sums of the costs API read again: they outgrew their maximum, or the lines they were brought up to were deleted.\n' +
           '# TYPE qobs_costs_api_cache_resets_total counter\n' +
-          `qobs_costs_api_cache_resets_total{sums="budget_period"} ${periodResets}\n` +
+          `qobs_costs_api_cache_resets_total{sums="budget_period"} ${periodResets + periodRebuilds}\n` +
           `qobs_costs_api_cache_resets_total{sums="day"} ${days.rebuilds}\n` +
           '# HELP qobs_costs_api_day_sums_lag_lines Log lines stored but not yet added to the per-day cost sums.\n' +
           '# TYPE qobs_costs_api_day_sums_lag_lines gauge\n' +
