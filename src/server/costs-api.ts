@@ -457,22 +457,15 @@ class PeriodSums {
     const from = ns(this.periodStartMs);
     const to = ns(this.periodEndMs);
     if (this.lastId === 0 && tables && this.slotted()) {
-      // First read of the period from the slot tables, up to their high-water mark; the day of the oldest stored
-      // line and before (which deletions may have cut into since they were summed) read directly.
+      // First read of the period from the slot tables, up to their high-water mark. They keep the costs of lines
+      // deleted since they were summed (retention, the size cap): a budget counts what was spent, not what is
+      // still stored.
       tables.catchUp();
       const mark = tables.lastId();
-      const oldest = tables.oldestDay() === undefined ? undefined : tables.floorDay();
-      if (oldest !== undefined) {
-        const cut = Math.min(this.periodEndMs, Math.max(this.periodStartMs, (oldest + 1) * DAY_MS));
-        if (cut > this.periodStartMs) {
-          this.addSpend(st.spendFrom.all(from, ns(cut), mark, bucket) as Row[]);
-          this.addRuns(st.runsFrom.all(bucket, from, ns(cut), mark) as Row[]);
-        }
-        if (this.periodEndMs > cut) {
-          const rows = tables.slotRows(cut, this.periodEndMs, this.bucketMs);
-          this.addSpend(rows.spend);
-          this.addRuns(rows.runs);
-        }
+      if (mark > 0) {
+        const rows = tables.slotRows(this.periodStartMs, this.periodEndMs, this.bucketMs);
+        this.addSpend(rows.spend);
+        this.addRuns(rows.runs);
       }
       this.lastId = mark;
     }
@@ -570,7 +563,14 @@ class CostSums {
   /** Times the sums were dropped and rebuilt. */
   rebuilds = 0;
 
-  constructor(private readonly store: Store) {
+  /**
+   * `keepSlotDays`: how many days of slot sums are kept before the oldest stored line (the longest budget period),
+   * so that a budget period still counts the costs whose lines retention or the size cap deleted.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly keepSlotDays = 0,
+  ) {
     this.db = store.db;
     migrate(this.db, 'costs', COSTS_MIGRATIONS);
     const db = this.db;
@@ -707,7 +707,7 @@ class CostSums {
         if (minDay !== floor) this.st.setState.run('days_floor', BigInt(minDay));
         this.st.purgeEvents.run(minDay);
         this.st.purgeRuns.run(minDay);
-        const minSlot = (minDay * DAY_MS) / SLOT_MS;
+        const minSlot = ((minDay - this.keepSlotDays) * DAY_MS) / SLOT_MS;
         this.st.purgeSlotSpend.run(minSlot);
         this.st.purgeSlotRuns.run(minSlot);
       }
@@ -977,7 +977,24 @@ export function costsApiPlugin(options: CostsApiOptions = {}): WorkbenchPlugin {
       const periods = new Map<string, PeriodSums>();
       let periodResets = 0;
       let periodRebuilds = 0;
-      const days = new CostSums(wb.store);
+      // Slot sums are kept for the longest budget period (at most 400 days) before the oldest stored line.
+      const keepSlotDays = Math.min(
+        400,
+        Math.max(
+          0,
+          ...budgets.map((b) => {
+            const k = budgetPeriod(b);
+            return k.kind === 'days'
+              ? Math.ceil(k.days)
+              : k.kind === 'month'
+                ? 31
+                : k.kind === 'week'
+                  ? 7
+                  : 1;
+          }),
+        ),
+      );
+      const days = new CostSums(wb.store, keepSlotDays);
       let catchUpErrors = 0;
       let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
       let stopped = false;
