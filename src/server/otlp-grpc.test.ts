@@ -21,6 +21,7 @@ import { encodeTracesProto } from '../ingest/index.js';
 import type { SpanIn } from '../store/index.js';
 import { grpcUnary, OTLP_GRPC_PATHS } from '../testing/grpc.js';
 import { encodeGrpcMessage, frameMessage, GRPC, unaryMessage } from './otlp-grpc.js';
+import type { WorkbenchConfig } from '../config/index.js';
 import { startWorkbench, type Workbench } from './workbench.js';
 
 const dirs: string[] = [];
@@ -30,9 +31,12 @@ const tmp = () => {
   return d;
 };
 let wb: Workbench;
+/** A workbench on ports chosen by the system, in a temporary directory, with `extra` settings. */
+const workbench = (extra: Partial<WorkbenchConfig> = {}) =>
+  startWorkbench({ dataDir: tmp(), port: 0, otlpPort: 0, selfScrapeIntervalMs: 0, ...extra });
 
 beforeAll(async () => {
-  wb = await startWorkbench({ dataDir: tmp(), port: 0, otlpPort: 0, selfScrapeIntervalMs: 0 });
+  wb = await workbench();
 });
 afterAll(async () => {
   await wb.close();
@@ -42,6 +46,10 @@ afterAll(async () => {
 const TRACE_PATH = OTLP_GRPC_PATHS.traces;
 
 const call = grpcUnary;
+
+/** One span, framed as the message of a traces Export call. */
+const framedSpan = (traceId: string, name: string): Buffer =>
+  frameMessage(encodeTracesProto([span(traceId, name)]));
 
 function span(traceId: string, name: string): SpanIn {
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -143,11 +151,7 @@ describe('OTLP/gRPC listener', () => {
 
   it('answers a raw call with an empty response message and status 0', async () => {
     const traceId = 'c1'.repeat(16);
-    const r = await call(
-      wb.otlpGrpcUrl!,
-      TRACE_PATH,
-      frameMessage(encodeTracesProto([span(traceId, 'raw')])),
-    );
+    const r = await call(wb.otlpGrpcUrl!, TRACE_PATH, framedSpan(traceId, 'raw'));
     expect(r).toMatchObject({ status: 200, grpcStatus: '0' });
     // One framed ExportTraceServiceResponse, empty: nothing was refused.
     expect(r.body).toEqual(frameMessage(Buffer.alloc(0)));
@@ -231,7 +235,7 @@ describe('OTLP/gRPC listener', () => {
       frameMessage(Buffer.alloc(0)),
     );
     expect(unknown.grpcStatus).toBe(String(GRPC.UNIMPLEMENTED));
-    const ok = await call(url, TRACE_PATH, frameMessage(encodeTracesProto([span('c4'.repeat(16), 'after')])));
+    const ok = await call(url, TRACE_PATH, framedSpan('c4'.repeat(16), 'after'));
     expect(ok.grpcStatus).toBe('0');
   });
 
@@ -266,22 +270,12 @@ describe('OTLP/gRPC listener', () => {
       ),
       { numRuns: 150, seed: 20261129 },
     );
-    const ok = await call(
-      url,
-      TRACE_PATH,
-      frameMessage(encodeTracesProto([span('c7'.repeat(16), 'after fuzz')])),
-    );
+    const ok = await call(url, TRACE_PATH, framedSpan('c7'.repeat(16), 'after fuzz'));
     expect(ok.grpcStatus).toBe('0');
   });
 
   it('refuses a message above the size limit', async () => {
-    const small = await startWorkbench({
-      dataDir: tmp(),
-      port: 0,
-      otlpPort: 0,
-      selfScrapeIntervalMs: 0,
-      maxBodyBytes: 1024,
-    });
+    const small = await workbench({ maxBodyBytes: 1024 });
     try {
       const big = frameMessage(
         encodeTracesProto(
@@ -294,13 +288,7 @@ describe('OTLP/gRPC listener', () => {
       const r = await call(small.otlpGrpcUrl!, TRACE_PATH, big);
       expect(r.grpcStatus).toBe(String(GRPC.RESOURCE_EXHAUSTED));
       expect(
-        (
-          await call(
-            small.otlpGrpcUrl!,
-            TRACE_PATH,
-            frameMessage(encodeTracesProto([span('c5'.repeat(16), 'fits')])),
-          )
-        ).grpcStatus,
+        (await call(small.otlpGrpcUrl!, TRACE_PATH, framedSpan('c5'.repeat(16), 'fits'))).grpcStatus,
       ).toBe('0');
     } finally {
       await small.close();
@@ -308,13 +296,7 @@ describe('OTLP/gRPC listener', () => {
   });
 
   it('refuses calls beyond the in-flight bound with UNAVAILABLE, counted with OTLP/HTTP, and frees the slot', async () => {
-    const tight = await startWorkbench({
-      dataDir: tmp(),
-      port: 0,
-      otlpPort: 0,
-      selfScrapeIntervalMs: 0,
-      maxInflightRequests: 1,
-    });
+    const tight = await workbench({ maxInflightRequests: 1 });
     const client = http2.connect(tight.otlpGrpcUrl!);
     try {
       // A call whose message is still arriving holds the one slot.
@@ -336,16 +318,12 @@ describe('OTLP/gRPC listener', () => {
         slow.on('end', () => resolve(status));
         slow.on('error', reject);
       });
-      const framed = frameMessage(encodeTracesProto([span('c8'.repeat(16), 'slow')]));
+      const framed = framedSpan('c8'.repeat(16), 'slow');
       slow.write(framed.subarray(0, 10));
       const depth = async () =>
         Number(/qobs_ingest_queue_depth (\d+)/.exec(await (await fetch(`${tight.url}/metrics`)).text())?.[1]);
       await expect.poll(depth, { timeout: 15_000 }).toBe(1);
-      const refused = await call(
-        tight.otlpGrpcUrl!,
-        TRACE_PATH,
-        frameMessage(encodeTracesProto([span('c9'.repeat(16), 'x')])),
-      );
+      const refused = await call(tight.otlpGrpcUrl!, TRACE_PATH, framedSpan('c9'.repeat(16), 'x'));
       expect(refused.grpcStatus).toBe(String(GRPC.UNAVAILABLE));
       expect(decodeURIComponent(refused.grpcMessage ?? '')).toMatch(/retry later/);
       expect(await (await fetch(`${tight.url}/metrics`)).text()).toMatch(
@@ -354,11 +332,7 @@ describe('OTLP/gRPC listener', () => {
       slow.end(framed.subarray(10));
       expect(await slowStatus).toBe('0');
       await expect.poll(depth, { timeout: 15_000 }).toBe(0);
-      const after = await call(
-        tight.otlpGrpcUrl!,
-        TRACE_PATH,
-        frameMessage(encodeTracesProto([span('ca'.repeat(16), 'after')])),
-      );
+      const after = await call(tight.otlpGrpcUrl!, TRACE_PATH, framedSpan('ca'.repeat(16), 'after'));
       expect(after.grpcStatus).toBe('0');
     } finally {
       client.close();
@@ -368,15 +342,9 @@ describe('OTLP/gRPC listener', () => {
 
   it('requires the token when one is set, compared as on HTTP', async () => {
     const token = 'grpc-token-0123456789abcdef';
-    const guarded = await startWorkbench({
-      dataDir: tmp(),
-      port: 0,
-      otlpPort: 0,
-      selfScrapeIntervalMs: 0,
-      token,
-    });
+    const guarded = await workbench({ token });
     try {
-      const body = frameMessage(encodeTracesProto([span('c6'.repeat(16), 'guarded')]));
+      const body = framedSpan('c6'.repeat(16), 'guarded');
       expect((await call(guarded.otlpGrpcUrl!, TRACE_PATH, body)).grpcStatus).toBe(
         String(GRPC.UNAUTHENTICATED),
       );
@@ -396,13 +364,7 @@ describe('OTLP/gRPC listener', () => {
   });
 
   it('is off when configured off', async () => {
-    const off = await startWorkbench({
-      dataDir: tmp(),
-      port: 0,
-      otlpPort: 0,
-      selfScrapeIntervalMs: 0,
-      otlpGrpcPort: false,
-    });
+    const off = await workbench({ otlpGrpcPort: false });
     try {
       expect(off.otlpGrpcUrl).toBeUndefined();
     } finally {
