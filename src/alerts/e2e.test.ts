@@ -3,11 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import Fastify from 'fastify';
 import { expect, it } from 'vitest';
-import { MemorySeriesSource } from '../promql/index.js';
 import { FakeHttpServer } from './notifiers/conformance.case.js';
+import { memoryAlertsHost } from './memory-host.case.js';
 import { alertsPlugin } from './plugin.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,26 +42,14 @@ receivers:
     slack_configs: [{ api_url: 'http://127.0.0.1:${slack.port}/services/T/B/X', channel: '#quantum-ops', send_resolved: true }]
 `,
   );
-  const src = new MemorySeriesSource();
-  const db = new Database(path.join(dir, 'qobs.db'));
-  const tasks: (() => void | Promise<void>)[] = [];
+  const { host, src, stop } = memoryAlertsHost(path.join(dir, 'qobs.db'));
   const plugin = alertsPlugin({
     ruleFiles: [path.join(dir, 'rules.yml')],
     routerConfigFile: path.join(dir, 'alertmanager.yml'),
     externalURL: 'http://127.0.0.1:8000',
     tickMs: 100,
   });
-  plugin.setup({
-    app: Fastify(),
-    url: 'http://127.0.0.1:8000',
-    store: Object.assign(src, {
-      db,
-      ingest: (b: { samples: { labels: Record<string, string>; t: number; v: number }[] }) => {
-        for (const s of b.samples) src.append(s.labels, s.t, s.v);
-      },
-    }),
-    addTask: (f: () => void | Promise<void>) => tasks.push(f),
-  });
+  plugin.setup(host);
   const status = (v: number) =>
     src.append({ __name__: 'quantum_device_status', provider: 'ibm', device: 'ibm_torino' }, Date.now(), v);
   try {
@@ -101,8 +87,7 @@ receivers:
       '[RESOLVED] QuantumDeviceOffline: Device ibm.ibm_torino is offline',
     ]);
   } finally {
-    for (const t of tasks) await t();
-    db.close();
+    await stop();
     await slack.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,11 +3,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import Fastify from 'fastify';
 import { expect, it } from 'vitest';
-import { createEngine, MemorySeriesSource } from '../promql/index.js';
+import { createEngine } from '../promql/index.js';
 import { isStaleAt } from '../store/index.js';
+import { memoryAlertsHost } from './memory-host.case.js';
 import { alertsPlugin } from './plugin.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,24 +23,8 @@ it('writes a stale marker for ALERTS when the alert resolves', async () => {
         expr: up == 0
 `,
   );
-  const src = new MemorySeriesSource();
-  const written: Array<{ labels: Record<string, string>; t: number; v: number }> = [];
-  const db = new Database(path.join(dir, 'qobs.db'));
-  const tasks: (() => void | Promise<void>)[] = [];
-  alertsPlugin({ ruleFiles: [path.join(dir, 'rules.yml')], tickMs: 100 }).setup({
-    app: Fastify(),
-    url: 'http://127.0.0.1:8000',
-    store: Object.assign(src, {
-      db,
-      ingest: (b: { samples: { labels: Record<string, string>; t: number; v: number }[] }) => {
-        for (const s of b.samples) {
-          written.push(s);
-          src.append(s.labels, s.t, s.v);
-        }
-      },
-    }),
-    addTask: (f: () => void | Promise<void>) => tasks.push(f),
-  });
+  const { host, src, written, stop } = memoryAlertsHost(path.join(dir, 'qobs.db'));
+  alertsPlugin({ ruleFiles: [path.join(dir, 'rules.yml')], tickMs: 100 }).setup(host);
   const up = (v: number) => src.append({ __name__: 'up', job: 'qpu' }, Date.now(), v);
   const alerts = () => written.filter((s) => s.labels.__name__ === 'ALERTS');
   const until = async (what: string, ok: () => boolean) => {
@@ -63,8 +46,7 @@ it('writes a stale marker for ALERTS when the alert resolves', async () => {
     expect(engine.instantQuery('ALERTS', marker.t - 1)).toMatchObject({ resultType: 'vector', result: [{}] });
     expect(engine.instantQuery('ALERTS', marker.t + 1)).toEqual({ resultType: 'vector', result: [] });
   } finally {
-    for (const t of tasks) await t();
-    db.close();
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
