@@ -365,14 +365,7 @@ export async function startWorkbench(
     return { status: 'ready' };
   });
   // Where workloads send their telemetry, for the dashboard's first-run guide (the URLs as bound).
-  app.get('/api/status', async () => ({
-    otlp: { http: wb.otlpUrl, grpc: wb.otlpGrpcUrl ?? null },
-    ingestedSinceStart: {
-      spans: otlpStats.accepted.traces,
-      samples: otlpStats.accepted.metrics,
-      logs: otlpStats.accepted.logs,
-    },
-  }));
+  app.get('/api/status', async () => ({ otlp: { http: wb.otlpUrl, grpc: wb.otlpGrpcUrl ?? null } }));
   const selfText = () =>
     ownMetricsText(store, otlpStats, scraper.stats, serverStats, rates) + storageFaults.metricsText();
   const pluginMetrics: Array<() => string> = [];
