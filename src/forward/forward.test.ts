@@ -10,6 +10,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { type Workbench, startWorkbench } from '../server/index.js';
+import { encodeTracesProto } from '../ingest/index.js';
+import { frameMessage } from '../server/otlp-grpc.js';
+import { grpcUnary, OTLP_GRPC_PATHS } from '../testing/grpc.js';
 import { forwardPlugin } from './index.js';
 
 const dirs: string[] = [];
@@ -304,6 +307,47 @@ describe('OTLP forwarding', () => {
     expect(asSent?.body.toString()).toBe(clean);
     expect(redacted?.body.includes(Buffer.from('r1 key'))).toBe(true);
     expect(redacted?.body.includes(Buffer.from('AKIAIOSFODNN7EXAMPLE'))).toBe(false);
+  });
+
+  it('sends a request that came over OTLP/gRPC at once, not at the next poll', async () => {
+    const receiver = scriptedReceiver([]);
+    const url = await receiver.listen();
+    // A poll far beyond the wait below: only the kick after the answer can send it in time.
+    const plugin = forwardPlugin(forwardConfig(url), { ...fast, pollMs: 60_000 });
+    const wb = await startWorkbench({ ...base, dataDir: tmp() }, { plugins: [plugin] });
+    closers.push(() => wb.close());
+    const traceId = randomBytes(16).toString('hex');
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const answer = await grpcUnary(
+      wb.otlpGrpcUrl!,
+      OTLP_GRPC_PATHS.traces,
+      frameMessage(
+        encodeTracesProto([
+          {
+            traceId,
+            spanId: '0102030405060708',
+            parentSpanId: '',
+            traceState: '',
+            flags: 1,
+            name: 'over grpc',
+            kind: 1,
+            startTimeUnixNano: now,
+            endTimeUnixNano: now + 1000n,
+            attributes: {},
+            events: [],
+            links: [],
+            statusCode: 0,
+            statusMessage: '',
+            resource: { 'service.name': 'grpc-forward' },
+            scope: { name: '', version: '' },
+          },
+        ]),
+      ),
+    );
+    expect(answer.grpcStatus).toBe('0');
+    await until('the forwarded request', async () => (receiver.received.length === 1 ? true : undefined));
+    expect(receiver.received[0].url).toBe('/v1/traces');
+    expect(receiver.received[0].body.includes(Buffer.from(traceId, 'hex'))).toBe(true);
   });
 
   it('bounds the queue in bytes, dropping the oldest and counting them', async () => {

@@ -1,7 +1,6 @@
 // The workbench plugin that forwards what the OTLP listener accepts: every 2xx OTLP request is queued durably
 // before its answer is written (at-least-once: a crash between the two resends it once), then sent downstream.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { FastifyInstance } from 'fastify';
 import type { ForwardConfig } from '../config/index.js';
 import { Forwarder, type ForwarderOptions, preparePayload } from './forwarder.js';
 import { type ForwardSignal, ForwardQueue } from './queue.js';
@@ -19,7 +18,6 @@ export interface AcceptedRequest {
 /** What the plugin needs of the workbench (structural, so this module does not import the server). */
 export interface ForwardHost {
   store: { db: BetterSqlite3.Database };
-  otlpApp: FastifyInstance;
   config: { maxDecodedBytes: number };
   addTask(stop: () => void | Promise<void>): void;
   onOtlpAccepted(listener: (accepted: AcceptedRequest) => void): void;
@@ -57,9 +55,11 @@ export function forwardPlugin(
         } catch {
           // The workbench stored it, so it decodes; a failure here (the disk full) loses only the copy.
           fwd.stats.unprepared[a.signal]++;
+          return;
         }
+        // Sent once the answer is on its way, whichever protocol brought the request.
+        setImmediate(() => fwd.kick());
       });
-      wb.otlpApp.addHook('onResponse', async () => fwd.kick());
       fwd.start();
       wb.addTask(async () => {
         await fwd.flush(2000);
